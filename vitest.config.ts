@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Two cores: files in parallel on two workers; servers listen on ephemeral loopback ports.
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
