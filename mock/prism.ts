@@ -1,0 +1,78 @@
+// Starts the Prism mock (5.14.2) on the bundled description, for `npm run mock` and for tests.
+// Prism is spawned directly (not through `npm run`) so that we hold its own PID and can stop it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { BUNDLE_YAML, packageRoot } from '../validation/description.js';
+
+export interface PrismOptions {
+  port?: number;
+  host?: string;
+  /** Generate data from the schemas (json-schema-faker) instead of serving the examples. */
+  dynamic?: boolean;
+  /** Seed for dynamic data, so that runs repeat. */
+  seed?: string;
+  /** Prism's log level; `warn` keeps its logging from halving its throughput. */
+  verbosity?: 'warn' | 'info' | 'error' | 'silent';
+  /** Give up if Prism does not answer within this time. */
+  readyTimeoutMs?: number;
+  /** Pass Prism's output through to this process (for `npm run mock`). */
+  inheritOutput?: boolean;
+}
+
+export interface RunningPrism {
+  url: string;
+  process: ChildProcess;
+  close(): Promise<void>;
+}
+
+const PRISM_BIN = join(packageRoot(), 'node_modules', '.bin', 'prism');
+
+/** Any free port on loopback: Prism needs a number up front. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export async function startPrism(options: PrismOptions = {}): Promise<RunningPrism> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? (await freePort(host));
+  const args = ['mock', BUNDLE_YAML, '-h', host, '-p', String(port), '-v', options.verbosity ?? 'warn'];
+  if (options.dynamic) args.push('-d', '--seed', options.seed ?? 'chatapi');
+  const child = spawn(PRISM_BIN, args, { stdio: options.inheritOutput ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+
+  const url = `http://${host}:${port}`;
+  const running: RunningPrism = {
+    url,
+    process: child,
+    close: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+
+  // Prism takes about 2 s to become ready and says so only in its logs: poll until it answers.
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 20_000);
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Prism exited with ${child.exitCode}:\n${output}`);
+    try {
+      await fetch(`${url}/chatapi/ready-probe/client/probe/message-not-read-count`);
+      return running;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  await running.close();
+  throw new Error(`Prism did not answer on ${url} within the timeout:\n${output}`);
+}
