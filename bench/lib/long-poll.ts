@@ -1,0 +1,64 @@
+// 2,000 clients each hold a long poll on /events; then an operator reply is injected for each
+// (through the stub's control API) and we time, per waiter, publish -> answer.
+import http from 'node:http';
+
+export interface LongPollResult {
+  waiters: number;
+  rssWhileWaitingMiB: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  answered: number;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+
+function request(url: string, method: string, body?: unknown): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, agent, headers: body === undefined ? {} : { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+export async function measureLongPoll(options: {
+  baseUrl: string;
+  token: string;
+  waiters: number;
+  rssMiB: () => number;
+}): Promise<LongPollResult> {
+  const { baseUrl, token, waiters } = options;
+  const answeredAt = new Array<number>(waiters).fill(NaN);
+  const publishedAt = new Array<number>(waiters).fill(NaN);
+  const polls = Array.from({ length: waiters }, (_, i) =>
+    request(`${baseUrl}/chatapi/${token}/events?clientId=lp-${i}`, 'GET').then((r) => {
+      answeredAt[i] = performance.now();
+      if (r.status !== 200 || !r.text.includes('operatorResponse')) throw new Error(`waiter ${i}: ${r.status} ${r.text.slice(0, 200)}`);
+    }),
+  );
+  // Let every poll reach the server and park.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const rssWhileWaitingMiB = options.rssMiB();
+
+  for (let i = 0; i < waiters; i++) {
+    publishedAt[i] = performance.now();
+    const injected = await request(`${baseUrl}/_stub/channels/${token}/clients/lp-${i}/operator-replies`, 'POST', { text: `hello ${i}` });
+    if (injected.status !== 200) throw new Error(`inject ${i}: ${injected.status} ${injected.text}`);
+  }
+  await Promise.all(polls);
+  const delays = answeredAt.map((t, i) => t - publishedAt[i]!).sort((a, b) => a - b);
+  const at = (p: number) => delays[Math.min(delays.length - 1, Math.ceil((p / 100) * delays.length) - 1)]!;
+  return {
+    waiters,
+    rssWhileWaitingMiB,
+    p50Ms: at(50),
+    p99Ms: at(99),
+    maxMs: delays[delays.length - 1]!,
+    answered: delays.filter(Number.isFinite).length,
+  };
+}
