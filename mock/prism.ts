@@ -1,8 +1,10 @@
 // Starts the Prism mock (5.14.2) on the bundled description, for `npm run mock` and for tests.
 // Prism is spawned directly (not through `npm run`) so that we hold its own PID and can stop it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUNDLE_YAML, packageRoot } from '../validation/description.js';
+import { BUNDLE_JSON, BUNDLE_YAML, packageRoot } from '../validation/description.js';
 
 export interface PrismOptions {
   port?: number;
@@ -17,6 +19,8 @@ export interface PrismOptions {
   readyTimeoutMs?: number;
   /** Pass Prism's output through to this process (for `npm run mock`). */
   inheritOutput?: boolean;
+  /** Serve a temporary copy of the bundle changed by this function (e.g. to keep generated arrays small). */
+  patchDocument?: (document: Record<string, unknown>) => void;
 }
 
 export interface RunningPrism {
@@ -43,7 +47,17 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 export async function startPrism(options: PrismOptions = {}): Promise<RunningPrism> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? (await freePort(host));
-  const args = ['mock', BUNDLE_YAML, '-h', host, '-p', String(port), '-v', options.verbosity ?? 'warn'];
+  let document = BUNDLE_YAML;
+  let cleanup = async () => {};
+  if (options.patchDocument) {
+    const dir = await mkdtemp(join(tmpdir(), 'chatapi-prism-'));
+    const bundle = JSON.parse(await readFile(BUNDLE_JSON, 'utf8')) as Record<string, unknown>;
+    options.patchDocument(bundle);
+    document = join(dir, 'openapi.json');
+    await writeFile(document, JSON.stringify(bundle));
+    cleanup = () => rm(dir, { recursive: true, force: true });
+  }
+  const args = ['mock', document, '-h', host, '-p', String(port), '-v', options.verbosity ?? 'warn'];
   if (options.dynamic) args.push('-d', '--seed', options.seed ?? 'chatapi');
   const child = spawn(PRISM_BIN, args, { stdio: options.inheritOutput ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -55,17 +69,20 @@ export async function startPrism(options: PrismOptions = {}): Promise<RunningPri
     url,
     process: child,
     close: () =>
-      new Promise((resolve) => {
+      new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
-      }),
+      }).then(cleanup),
   };
 
   // Prism takes about 2 s to become ready and says so only in its logs: poll until it answers.
   const deadline = Date.now() + (options.readyTimeoutMs ?? 20_000);
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`Prism exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null) {
+      await cleanup();
+      throw new Error(`Prism exited with ${child.exitCode}:\n${output}`);
+    }
     try {
       await fetch(`${url}/chatapi/ready-probe/client/probe/message-not-read-count`);
       return running;

@@ -1,0 +1,105 @@
+// What a check is and what it may use while it runs.
+import type { OpenApiDocument } from '../../validation/description.js';
+import type { SchemaValidator } from '../../validation/schema-validator.js';
+import type { CheckViolation, Expectation } from '../conformance.js';
+import type { OperationSpec } from '../description.js';
+import type { Exchange } from '../http.js';
+import type { RequestBuilder, RequestIds, RequestInput } from '../request-builder.js';
+import type { WebhookReceiver } from '../webhook-receiver.js';
+
+export type CheckKind = 'operation' | 'negative' | 'behaviour' | 'webhook' | 'coverage';
+
+/**
+ * `not run`: the run's options kept it from running (no webhook receiver, --read-only);
+ * `not applicable`: the target cannot show it (--stateless: a mock keeps no state).
+ */
+export type CheckStatus = 'passed' | 'failed' | 'not run' | 'not applicable';
+
+export interface Check {
+  /** Stable and unique, e.g. `getHistory/examples`. */
+  id: string;
+  /** What the output shows, e.g. `getHistory: examples`. */
+  name: string;
+  kind: CheckKind;
+  /** The operations the check calls: under --read-only it runs only if all of them are read-only. */
+  operations: string[];
+  /** Needs a target that keeps state (behaviour, unknown token): not applicable under --stateless. */
+  stateful?: boolean;
+  /** Needs the webhook receiver (--webhook-port): not run without it. */
+  webhook?: boolean;
+  /** `final` checks run after every `main` check (they judge what the others left); `coverage` last of all. */
+  phase?: 'main' | 'final' | 'coverage';
+  run(ctx: CheckContext): Promise<void | Skip>;
+}
+
+/** A check may decide it does not apply after all (coverage of an operation --read-only never calls). */
+export interface Skip {
+  status: 'not run' | 'not applicable';
+  reason: string;
+}
+
+export interface CheckResult {
+  id: string;
+  name: string;
+  kind: CheckKind;
+  status: CheckStatus;
+  reason?: string;
+  durationMs: number;
+  /** Operations this check got a response from (or, for the webhook, a payload). */
+  exercised: string[];
+  requests: number;
+  violations: CheckViolation[];
+  /** The check itself broke (a bug or a cut-short run): the run is not complete. */
+  error?: string;
+  /** What a passing check found worth saying (e.g. which checks covered an operation). */
+  note?: string;
+}
+
+export interface RunSettings {
+  baseUrl: string;
+  token: string;
+  runId: string;
+  readOnly: boolean;
+  stateless: boolean;
+  timeoutMs: number;
+}
+
+export interface CallOptions {
+  /** Send with this token instead of the run's (unknown-token checks). */
+  token?: string;
+  rawBody?: string;
+  contentType?: string;
+  timeoutMs?: number;
+}
+
+export interface CheckContext {
+  readonly settings: RunSettings;
+  readonly document: OpenApiDocument;
+  readonly validator: SchemaValidator;
+  readonly builder: RequestBuilder;
+  readonly signal: AbortSignal;
+  readonly webhook?: WebhookReceiver;
+  /** Results of the checks that finished so far (for `final` and `coverage` checks). */
+  readonly results: readonly CheckResult[];
+  /** questionIds the target returned from async sends during this run. */
+  readonly asyncQuestionIds: Set<string>;
+
+  operation(operationId: string): OperationSpec;
+  operations(): OperationSpec[];
+  /** A new clientId of this run: `contract-<runId>-<n>`. */
+  newClient(): string;
+  ids(clientId: string, questionIds?: string[]): RequestIds;
+  /** Sends a request to an operation and records every way the exchange breaks the contract. */
+  call(operationId: string, input: RequestInput, expect: Expectation, options?: CallOptions): Promise<Exchange>;
+  /** The JSON body of a conformant exchange; stops the check if the exchange had a violation. */
+  json<T>(exchange: Exchange): T;
+  /** Records a violation unless `condition` holds; returns `condition`. */
+  expect(condition: boolean, message: string, exchange?: Exchange, pointer?: string): boolean;
+  violation(violation: CheckViolation): void;
+  /** Counts an operation as exercised (the webhook, by a payload received). */
+  exercised(operationId: string): void;
+  /** Ends the check now (its violations stand). */
+  stop(): never;
+  /** A remark shown with the result. */
+  note(text: string): void;
+}

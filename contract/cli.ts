@@ -1,0 +1,218 @@
+// `chatapi-contract`: checks a Chat API deployment against the bundled description and reports,
+// check by check, where it breaks the contract. Exit 0: every check passed; 1: a violation;
+// 2: the run could not be made or did not complete.
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BUNDLE_JSON, loadDescription, packageRoot } from '../validation/description.js';
+import { SchemaValidator } from '../validation/schema-validator.js';
+import { parseCli, USAGE, UsageError, type CliOptions } from './args.js';
+import { buildChecks } from './checks/index.js';
+import type { CheckResult, RunSettings } from './checks/types.js';
+import { describeOperations, type OperationSpec } from './description.js';
+import { HttpClient } from './http.js';
+import { TokenBucket } from './rate-limiter.js';
+import { exitCodeOf, summarize, type RunReport } from './report.js';
+import { formatHeader, formatResult, formatSummary } from './reporters/console.js';
+import { writeJsonReport, writeJunitReport } from './reporters/files.js';
+import { RequestBuilder } from './request-builder.js';
+import { fillPath, runChecks } from './runner.js';
+import { assertOwnClients, ClientIds, newRunId, tokenMasker } from './safety.js';
+import { WebhookReceiver } from './webhook-receiver.js';
+
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const consoleIo: Io = { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) };
+
+/** How many checks run at once (each on its own clients); --rate bounds the requests anyway. */
+const CONCURRENCY = 4;
+
+function toolVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Whether anything answers HTTP at the base URL (any status will do). */
+async function reachable(baseUrl: string, timeoutMs: number): Promise<boolean> {
+  try {
+    await fetch(`${baseUrl}/`, { signal: AbortSignal.timeout(Math.min(timeoutMs, 5000)), redirect: 'manual' }).then((r) => r.body?.cancel());
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Before any check: is the target there, and does it take the token? One read-only call for a new
+ * client of the run. A refused token would fail every check for one reason: that is a run that
+ * cannot be made (exit 2), not a contract violation. A mock accepts any token, so --stateless skips it.
+ */
+async function preflight(http: HttpClient, options: CliOptions, operations: OperationSpec[], clientId: string): Promise<string | undefined> {
+  const probe = operations.find((op) => op.operationId === 'getNotReadCount') ?? operations.find((op) => op.operationId === 'loadState');
+  if (!probe) return (await reachable(options.baseUrl, options.timeoutMs)) ? undefined : `the target ${options.baseUrl} is unreachable`;
+  const exchange = await http.send({ method: probe.method, path: fillPath(probe.path, { token: options.token, clientId }) });
+  if (!exchange.response) return `the target ${options.baseUrl} is unreachable: ${exchange.error?.message ?? 'no response'}`;
+  if (exchange.response.status === 401 && !options.stateless) return `the target does not accept the token (401 from ${exchange.request.method} ${exchange.request.url})`;
+  return undefined;
+}
+
+export async function main(argv: string[] = process.argv.slice(2), io: Io = consoleIo): Promise<number> {
+  let options: CliOptions | 'help';
+  try {
+    options = parseCli(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.err(`chatapi-contract: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options === 'help') {
+    io.out(USAGE);
+    return 0;
+  }
+  if (!existsSync(BUNDLE_JSON)) {
+    io.err(`chatapi-contract: the bundled description ${BUNDLE_JSON} is missing: run npm run build`);
+    return 2;
+  }
+
+  const startedAt = new Date();
+  const started = performance.now();
+  const document = loadDescription();
+  const validator = new SchemaValidator(document);
+  const operations = describeOperations(document);
+  const runId = newRunId();
+  const clientIds = new ClientIds(runId);
+  const mask = tokenMasker(options.token);
+  const controller = new AbortController();
+  const http = new HttpClient({
+    baseUrl: options.baseUrl,
+    timeoutMs: options.timeoutMs,
+    limiter: new TokenBucket(options.ratePerSecond),
+    mask,
+    signal: controller.signal,
+    guard: (spec) => assertOwnClients(clientIds, spec.path, spec.query ?? {}, spec.body),
+  });
+
+  const onSignal = (signal: NodeJS.Signals) => controller.abort(`interrupted by ${signal}`);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  let receiver: WebhookReceiver | undefined;
+  try {
+    const webhookOp = operations.find((op) => op.kind === 'webhook');
+    if (options.webhookPort !== undefined && webhookOp?.requestBody) {
+      try {
+        receiver = await WebhookReceiver.start({ port: options.webhookPort, validator, schemaPointer: webhookOp.requestBody.schemaPointer, mask });
+      } catch (error) {
+        io.err(`chatapi-contract: cannot start the webhook receiver on 127.0.0.1:${options.webhookPort}: ${(error as Error).message}`);
+        return 2;
+      }
+    }
+
+    const settings: RunSettings = {
+      baseUrl: options.baseUrl,
+      token: options.token,
+      runId,
+      readOnly: options.readOnly,
+      stateless: options.stateless,
+      timeoutMs: options.timeoutMs,
+    };
+    const header = {
+      description: { title: document.info.title, version: document.info.version },
+      target: options.baseUrl,
+      runId,
+      clientIdPrefix: clientIds.prefix,
+      options: {
+        readOnly: options.readOnly,
+        stateless: options.stateless,
+        ratePerSecond: options.ratePerSecond,
+        timeoutMs: options.timeoutMs,
+        ...(receiver ? { webhookReceiver: receiver.url } : {}),
+        ...(options.webhookUrl ? { webhookUrl: options.webhookUrl } : {}),
+      },
+    };
+    io.out(formatHeader(header));
+
+    /** The summary and the report files, for a run that ran or could not start. */
+    const finish = (results: CheckResult[], incomplete: string | undefined): number => {
+      const complete = incomplete === undefined;
+      const summary = summarize(results);
+      const report: RunReport = {
+        tool: { name: 'chatapi-contract', version: toolVersion() },
+        ...header,
+        startedAt: startedAt.toISOString(),
+        durationMs: Math.round(performance.now() - started),
+        complete,
+        ...(incomplete ? { incomplete } : {}),
+        exitCode: exitCodeOf(complete, summary),
+        summary,
+        checks: results,
+      };
+      io.out(formatSummary(report));
+      try {
+        if (options.json) writeJsonReport(options.json, report);
+        if (options.junit) writeJunitReport(options.junit, report);
+      } catch (error) {
+        io.err(`chatapi-contract: cannot write a report: ${(error as Error).message}`);
+        return 2;
+      }
+      return report.exitCode;
+    };
+
+    const problem = await preflight(http, options, operations, clientIds.create());
+    if (problem) {
+      io.err(`chatapi-contract: ${problem}; no check was run.`);
+      return finish([], problem);
+    }
+
+    const checks = buildChecks(operations);
+    const outcome = await runChecks(checks, {
+      settings,
+      document,
+      validator,
+      builder: new RequestBuilder(document, validator),
+      http,
+      operations,
+      clientIds,
+      webhook: receiver,
+      concurrency: CONCURRENCY,
+      controller,
+      reachable: () => reachable(options.baseUrl, options.timeoutMs),
+      onResult: (result: CheckResult) => io.out(formatResult(result)),
+    });
+
+    // Report in the suite's order, whatever order the checks finished in.
+    const order = new Map(checks.map((c, i) => [c.id, i]));
+    const results = [...outcome.results].sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+    return finish(results, outcome.incomplete);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await receiver?.close();
+  }
+}
+
+function invokedDirectly(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`chatapi-contract: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(2);
+    },
+  );
+}

@@ -1,0 +1,180 @@
+// A typed view of the bundled description for the contract suite: its operations (paths and
+// webhooks) with parameters, request bodies, responses and named examples, each schema named by a
+// JSON pointer that SchemaValidator understands. Everything the suite checks is derived from here,
+// so a new operation in the description shows up in the suite (and in its coverage report) by itself.
+import type { OpenApiDocument } from '../validation/description.js';
+import { pointerSegment } from '../validation/schema-validator.js';
+
+export type Obj = Record<string, unknown>;
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+export interface NamedExample {
+  name: string;
+  value: unknown;
+}
+
+export interface ParameterSpec {
+  name: string;
+  in: 'path' | 'query' | 'header' | 'cookie';
+  required: boolean;
+  schema: Obj;
+  schemaPointer: string;
+  examples: NamedExample[];
+}
+
+export interface BodySpec {
+  required: boolean;
+  mediaType: string;
+  schemaPointer: string;
+  examples: NamedExample[];
+}
+
+export interface ResponseSpec {
+  /** The key in `responses`: `200`, `4XX` or `default`. */
+  key: string;
+  /** Media type → pointer to its schema (undefined when the media type has none). */
+  content: Record<string, string | undefined>;
+}
+
+export interface OperationSpec {
+  kind: 'path' | 'webhook';
+  operationId: string;
+  method: string;
+  /** The path template, or the webhook's name. */
+  path: string;
+  pointer: string;
+  parameters: ParameterSpec[];
+  requestBody?: BodySpec;
+  responses: ResponseSpec[];
+}
+
+/** Follows local `$ref`s (`#/...`) and returns the target with the pointer it was found at. */
+export function resolve(document: OpenApiDocument, node: unknown, at: string): { value: Obj; pointer: string } {
+  let value = node as Obj;
+  let pointer = at;
+  for (let hops = 0; typeof value?.$ref === 'string'; hops++) {
+    if (hops > 32) throw new Error(`$ref cycle at ${at}`);
+    pointer = value.$ref as string;
+    value = valueAt(document, pointer) as Obj;
+  }
+  return { value, pointer };
+}
+
+/** The value at a local JSON pointer (`#/components/...`). */
+export function valueAt(document: OpenApiDocument, pointer: string): unknown {
+  let target: unknown = document;
+  for (const raw of pointer.replace(/^#\/?/, '').split('/')) {
+    if (raw === '') continue;
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    target = (target as Obj | undefined)?.[segment];
+  }
+  return target;
+}
+
+/** A schema's pointer: its `$ref` when it is one (names the component), else where it sits. */
+function schemaPointer(schema: unknown, at: string): string {
+  const ref = (schema as Obj | undefined)?.$ref;
+  return typeof ref === 'string' ? ref : at;
+}
+
+function namedExamples(document: OpenApiDocument, holder: Obj, at: string): NamedExample[] {
+  return Object.entries((holder.examples ?? {}) as Obj).map(([name, raw]) => ({
+    name,
+    value: resolve(document, raw, `${at}/examples/${pointerSegment(name)}`).value.value,
+  }));
+}
+
+function parameters(document: OpenApiDocument, raws: unknown[], at: string): ParameterSpec[] {
+  return raws.map((raw, index) => {
+    const { value: p, pointer } = resolve(document, raw, `${at}/${index}`);
+    return {
+      name: String(p.name),
+      in: p.in as ParameterSpec['in'],
+      required: p.required === true,
+      schema: resolve(document, p.schema, `${pointer}/schema`).value,
+      schemaPointer: schemaPointer(p.schema, `${pointer}/schema`),
+      examples: namedExamples(document, p, pointer),
+    };
+  });
+}
+
+function operation(document: OpenApiDocument, kind: OperationSpec['kind'], path: string, item: Obj, itemPointer: string, method: string): OperationSpec {
+  const pointer = `${itemPointer}/${method}`;
+  const op = item[method] as Obj;
+  // Operation-level parameters override path-level ones with the same name and location.
+  const merged = new Map<string, ParameterSpec>();
+  for (const p of [
+    ...parameters(document, (item.parameters ?? []) as unknown[], `${itemPointer}/parameters`),
+    ...parameters(document, (op.parameters ?? []) as unknown[], `${pointer}/parameters`),
+  ]) {
+    merged.set(`${p.in}:${p.name}`, p);
+  }
+
+  let requestBody: BodySpec | undefined;
+  if (op.requestBody) {
+    const { value: body, pointer: bodyPointer } = resolve(document, op.requestBody, `${pointer}/requestBody`);
+    const [mediaType, media] = Object.entries((body.content ?? {}) as Record<string, Obj>)[0] ?? [];
+    if (mediaType && media) {
+      const mediaPointer = `${bodyPointer}/content/${pointerSegment(mediaType)}`;
+      requestBody = {
+        required: body.required === true,
+        mediaType,
+        schemaPointer: schemaPointer(media.schema, `${mediaPointer}/schema`),
+        examples: namedExamples(document, media, mediaPointer),
+      };
+    }
+  }
+
+  const responses: ResponseSpec[] = Object.entries((op.responses ?? {}) as Obj).map(([key, raw]) => {
+    const { value: response, pointer: responsePointer } = resolve(document, raw, `${pointer}/responses/${key}`);
+    const content: Record<string, string | undefined> = {};
+    for (const [mediaType, media] of Object.entries((response.content ?? {}) as Record<string, Obj>)) {
+      const at = `${responsePointer}/content/${pointerSegment(mediaType)}/schema`;
+      content[mediaType] = media.schema === undefined ? undefined : schemaPointer(media.schema, at);
+    }
+    return { key, content };
+  });
+
+  return {
+    kind,
+    operationId: typeof op.operationId === 'string' ? op.operationId : `${method.toUpperCase()} ${path}`,
+    method,
+    path,
+    pointer,
+    parameters: [...merged.values()],
+    requestBody,
+    responses,
+  };
+}
+
+/** Every operation of the description, paths first, in document order. */
+export function describeOperations(document: OpenApiDocument): OperationSpec[] {
+  const result: OperationSpec[] = [];
+  for (const [kind, root, base] of [
+    ['path', document.paths, '#/paths'],
+    ['webhook', document.webhooks ?? {}, '#/webhooks'],
+  ] as const) {
+    for (const [path, raw] of Object.entries(root)) {
+      const itemPointer = `${base}/${pointerSegment(path)}`;
+      const { value: item } = resolve(document, raw, itemPointer);
+      for (const method of HTTP_METHODS) {
+        if (item[method]) result.push(operation(document, kind, path, item, itemPointer, method));
+      }
+    }
+  }
+  return result;
+}
+
+/** The documented response for a status code: the exact code, else its range (`4XX`), else `default`. */
+export function documentedResponse(op: OperationSpec, status: number): ResponseSpec | undefined {
+  const exact = op.responses.find((r) => r.key === String(status));
+  if (exact) return exact;
+  const range = op.responses.find((r) => r.key.toUpperCase() === `${String(status)[0]}XX`);
+  return range ?? op.responses.find((r) => r.key === 'default');
+}
+
+/** `getHistory (GET /chatapi/{token}/client/{clientId}/history)`, for messages. */
+export function describeOperation(op: OperationSpec): string {
+  return op.kind === 'webhook' ? `${op.operationId} (webhook ${op.path})` : `${op.operationId} (${op.method.toUpperCase()} ${op.path})`;
+}

@@ -1,0 +1,108 @@
+// Express wiring: CORS; the Chat API behind express-openapi-validator (requests always, responses
+// unless switched off), the token check and the routes; the stub's own pages; the control API;
+// and one error handler that shapes every error body.
+import express, { type Express, type RequestHandler } from 'express';
+import type { ChatService } from './chat.js';
+import type { StubConfig } from './config.js';
+import { BODY_LIMIT_BYTES, Errors, errorHandler, type Log } from './errors.js';
+import { chatApiSpecForValidator, validatorMiddleware } from './openapi.js';
+import { controlRouter, type ControlDeps } from './routes/control.js';
+import { eventRoutes } from './routes/events.js';
+import { historyRoutes } from './routes/history.js';
+import { messageRoutes } from './routes/messages.js';
+import { staticRoutes } from './routes/static.js';
+import { stateRoutes } from './routes/state.js';
+import { statusRoutes } from './routes/statuses.js';
+import { maskPath, type TokenRegistry } from './tokens.js';
+
+export interface AppDeps {
+  config: StubConfig;
+  tokens: TokenRegistry;
+  chat: ChatService;
+  control: Omit<ControlDeps, 'chat' | 'validateResponses'>;
+  logError: Log;
+  /** One line per request, or nothing. */
+  logRequest?: Log;
+}
+
+/** Browsers call the stub from the developer's own origin: allow it, and answer preflights. */
+const cors: RequestHandler = (req, res, next) => {
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+    res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, OPTIONS');
+    res.setHeader('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? 'content-type');
+    res.setHeader('Access-Control-Max-Age', '600');
+    res.status(204).end();
+    return;
+  }
+  next();
+};
+
+/** Marks the stub's own warm-up requests, which are not logged. */
+export const WARM_UP_HEADER = 'x-chatapi-stub-warm-up';
+
+function requestLogger(log: Log): RequestHandler {
+  return (req, res, next) => {
+    if (req.headers[WARM_UP_HEADER] !== undefined) return next();
+    const started = performance.now();
+    res.on('finish', () => log(`${req.method} ${maskPath(req.originalUrl)} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`));
+    next();
+  };
+}
+
+/** Runs middlewares one after the other as one, stopping at the first error (passed on to `next`). */
+export function inSequence(handlers: readonly RequestHandler[]): RequestHandler {
+  return (req, res, next) => {
+    let index = 0;
+    const step = (error?: unknown): void => {
+      if (error !== undefined && error !== null) return next(error);
+      const handler = handlers[index++];
+      if (!handler) return next();
+      try {
+        // The validator's middlewares return promises that already pass their errors to `step`.
+        void handler(req, res, step);
+      } catch (thrown) {
+        next(thrown);
+      }
+    };
+    step();
+  };
+}
+
+export function createApp(deps: AppDeps): Express {
+  const { config, tokens, chat } = deps;
+  const app = express();
+  // No X-Powered-By, and no ETag: hashing every JSON body costs throughput and the API has no caching.
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.use(cors);
+  if (deps.logRequest) app.use(requestLogger(deps.logRequest));
+
+  // The Chat API first: it is the hot path, and its requests then pass no other router.
+  const chatApi = express.Router();
+  // The JSON parser goes before the validator (which reads req.body). They run as one router layer:
+  // each layer costs the router a match and a dispatch on every request.
+  chatApi.use(inSequence([express.json({ limit: BODY_LIMIT_BYTES }), ...validatorMiddleware(chatApiSpecForValidator(), { validateResponses: config.validateResponses })]));
+  // Runs when a route matches, so after request validation: a malformed request is reported as
+  // such whatever its token.
+  chatApi.param('token', (_req, res, next, value: string) => {
+    const token = tokens.match(value);
+    if (token === undefined) return next(Errors.unknownToken());
+    res.locals.token = token;
+    next();
+  });
+  messageRoutes(chatApi, chat);
+  eventRoutes(chatApi, chat, () => config.longPollMs);
+  historyRoutes(chatApi, chat);
+  stateRoutes(chatApi, chat);
+  statusRoutes(chatApi, chat);
+  app.use('/chatapi', chatApi);
+
+  app.use(staticRoutes(tokens.tokens));
+  app.use('/_stub', controlRouter({ ...deps.control, chat, validateResponses: config.validateResponses }));
+
+  app.use((req, _res, next) => next(Errors.routeNotFound(req.method, req.path)));
+  app.use(errorHandler(deps.logError));
+  return app;
+}

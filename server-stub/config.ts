@@ -1,0 +1,140 @@
+// The stub's configuration: defaults, validation, and reading it from the environment.
+import { isAbsolute, join, resolve } from 'node:path';
+import { packageRoot } from '../validation/description.js';
+
+export interface WebhookRetryConfig {
+  /** Attempts per delivery, the first included (at least 1). */
+  attempts: number;
+  /** Delay before the second attempt; each later one doubles it. */
+  baseDelayMs: number;
+  /** Time allowed for one attempt (connect, send, answer). */
+  timeoutMs: number;
+}
+
+export interface StubConfig {
+  tokens: string[];
+  webhookUrl?: string;
+  blockTextInputWithButtons: boolean;
+  longPollMs: number;
+  validateResponses: boolean;
+  botScriptPath: string;
+  webhookRetry: WebhookRetryConfig;
+}
+
+/** What `startStub` accepts: any part of the configuration, plus where to listen. */
+export interface StubOptions extends Partial<StubConfig> {
+  /** 0 = an ephemeral port. */
+  port?: number;
+  host?: string;
+  /** One log line per request on stdout (`CHATAPI_LOG=requests`). */
+  logRequests?: boolean;
+}
+
+export const DEFAULT_TOKEN = 'chatapi-dev-token';
+export const DEFAULT_PORT = 3000;
+export const DEFAULT_HOST = '127.0.0.1';
+/** Resolved from the package root so that it is found from `server-stub/` and from `build/server-stub/`. */
+export const DEMO_BOT_SCRIPT = join(packageRoot(), 'server-stub', 'bots', 'demo-bot.yaml');
+
+export function defaultConfig(): StubConfig {
+  return {
+    tokens: [DEFAULT_TOKEN],
+    blockTextInputWithButtons: false,
+    longPollMs: 25_000,
+    validateResponses: true,
+    botScriptPath: DEMO_BOT_SCRIPT,
+    webhookRetry: { attempts: 5, baseDelayMs: 200, timeoutMs: 5_000 },
+  };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** The same rule as the description's `token` path parameter, so that every configured token is reachable. */
+const TOKEN_PATTERN = /^[^/]{1,256}$/;
+
+/** Fills in defaults and rejects values the stub cannot run with, naming the setting. */
+export function resolveConfig(partial: Partial<StubConfig> = {}): StubConfig {
+  const defaults = defaultConfig();
+  const config: StubConfig = {
+    ...defaults,
+    ...stripUndefined(partial),
+    webhookRetry: { ...defaults.webhookRetry, ...stripUndefined(partial.webhookRetry ?? {}) },
+  };
+  if (config.tokens.length === 0) throw new ConfigError('tokens: at least one channel token is needed');
+  for (const token of config.tokens) {
+    if (!TOKEN_PATTERN.test(token)) throw new ConfigError(`tokens: a token must be 1-256 characters without "/"`);
+  }
+  config.tokens = [...new Set(config.tokens)];
+  if (config.webhookUrl !== undefined) checkWebhookUrl(config.webhookUrl, 'webhookUrl');
+  checkInteger(config.longPollMs, 'longPollMs', 0, 3_600_000);
+  checkInteger(config.webhookRetry.attempts, 'webhookRetry.attempts', 1, 100);
+  checkInteger(config.webhookRetry.baseDelayMs, 'webhookRetry.baseDelayMs', 0, 3_600_000);
+  checkInteger(config.webhookRetry.timeoutMs, 'webhookRetry.timeoutMs', 1, 3_600_000);
+  return config;
+}
+
+/** Throws unless `url` is an absolute http(s) URL. Exported for the control API. */
+export function checkWebhookUrl(url: string, setting: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`${setting}: "${url}" is not an absolute URL`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(`${setting}: only http and https URLs can receive webhooks`);
+  }
+}
+
+function checkInteger(value: number, setting: string, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${setting}: expected an integer from ${min} to ${max}, got ${String(value)}`);
+  }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function envBoolean(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return undefined;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name}: expected true or false, got "${env[name]}"`);
+}
+
+function envInteger(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name}: expected a non-negative integer, got "${raw}"`);
+  return Number(raw);
+}
+
+/** Reads the configuration from environment variables (documented in server-stub/README.md). */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): StubConfig & { port: number; host: string; logRequests: boolean } {
+  const tokens = env.CHATAPI_TOKENS?.split(',')
+    .map((token) => token.trim())
+    .filter((token) => token !== '');
+  const botScript = env.CHATAPI_BOT_SCRIPT?.trim();
+  const config = resolveConfig({
+    tokens: tokens && tokens.length > 0 ? tokens : undefined,
+    webhookUrl: env.CHATAPI_WEBHOOK_URL?.trim() || undefined,
+    blockTextInputWithButtons: envBoolean(env, 'CHATAPI_BLOCK_TEXT_INPUT'),
+    longPollMs: envInteger(env, 'CHATAPI_LONG_POLL_MS'),
+    validateResponses: envBoolean(env, 'CHATAPI_VALIDATE_RESPONSES'),
+    botScriptPath: botScript ? (isAbsolute(botScript) ? botScript : resolve(botScript)) : undefined,
+    webhookRetry: {
+      attempts: envInteger(env, 'CHATAPI_WEBHOOK_ATTEMPTS'),
+      baseDelayMs: envInteger(env, 'CHATAPI_WEBHOOK_BASE_DELAY_MS'),
+      timeoutMs: envInteger(env, 'CHATAPI_WEBHOOK_TIMEOUT_MS'),
+    } as WebhookRetryConfig,
+  });
+  const port = envInteger(env, 'PORT') ?? DEFAULT_PORT;
+  if (port > 65_535) throw new ConfigError(`PORT: expected 0-65535, got ${port}`);
+  const log = env.CHATAPI_LOG?.trim().toLowerCase() ?? '';
+  if (log !== '' && log !== 'requests' && log !== 'none') throw new ConfigError(`CHATAPI_LOG: expected "requests" or "none", got "${log}"`);
+  return { ...config, port, host: env.HOST?.trim() || DEFAULT_HOST, logRequests: log === 'requests' };
+}

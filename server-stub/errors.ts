@@ -1,0 +1,212 @@
+// The one place that shapes error bodies: every 4xx and 5xx of the stub (Chat API and control API)
+// is an `Error` of the description — {error, message, status, violations[]} — never HTML, never a stack.
+import type { ErrorRequestHandler, Response } from 'express';
+import { maskPath } from './tokens.js';
+import type { ErrorBody, Violation } from './types.js';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly violations?: Violation[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  toBody(): ErrorBody {
+    const body: ErrorBody = { error: this.code, message: this.message, status: this.status };
+    if (this.violations && this.violations.length > 0) body.violations = this.violations;
+    return body;
+  }
+}
+
+/** The errors the stub answers with, by situation. */
+export const Errors = {
+  unknownToken: () =>
+    new ApiError(401, 'chatapi.token.unknown', 'No Chat API channel has this token.', [
+      { location: 'path', path: 'token', message: 'no channel has this token' },
+    ]),
+  invalidRequest: (violations: Violation[], message?: string) =>
+    new ApiError(400, 'chatapi.request.invalid', message ?? violations.map(describe).join('; '), violations),
+  malformedJson: (detail: string) =>
+    new ApiError(400, 'chatapi.request.malformed_json', 'The request body is not valid JSON.', [
+      { location: 'body', path: '', message: detail },
+    ]),
+  tooLarge: () =>
+    new ApiError(413, 'chatapi.request.too_large', `The request body is larger than ${BODY_LIMIT_BYTES} bytes.`, [
+      { location: 'body', path: '', message: `must be at most ${BODY_LIMIT_BYTES} bytes` },
+    ]),
+  unsupportedMediaType: (detail = 'must be application/json', header = 'content-type') =>
+    new ApiError(
+      415,
+      'chatapi.request.unsupported_media_type',
+      header === 'content-type' ? 'The request body must be application/json.' : `The request's ${header} is not supported.`,
+      [{ location: 'header', path: header, message: detail }],
+    ),
+  routeNotFound: (method: string, path: string) =>
+    new ApiError(404, 'chatapi.route.not_found', `There is no ${method} ${path}.`, [
+      { location: 'path', path, message: 'no operation has this path' },
+    ]),
+  methodNotAllowed: (method: string, allowed: string) => {
+    const allow = allowed
+      .split(',')
+      .map((m) => m.trim().toUpperCase())
+      .filter((m) => m !== '')
+      .sort()
+      .join(', ');
+    return new ApiError(405, 'chatapi.method.not_allowed', `${method} is not allowed here; use ${allow}.`, [{ message: `allowed methods: ${allow}` }], {
+      Allow: allow,
+    });
+  },
+  clientNotFound: (clientId: string) =>
+    new ApiError(404, 'chatapi.client.not_found', `Client '${clientId}' is not known to this channel.`, [
+      { location: 'path', path: 'clientId', message: 'no message was exchanged with this client' },
+    ]),
+  messageNotFound: (clientId: string, questionId: string) =>
+    new ApiError(404, 'chatapi.message.not_found', `Client '${clientId}' has no message '${questionId}'.`, [
+      { location: 'path', path: 'questionId', message: 'no bot or operator message to this client has this id' },
+    ]),
+  internal: () => new ApiError(500, 'chatapi.internal', 'The stub failed unexpectedly; the error is in its log.'),
+};
+
+const describe = (v: Violation) => `${v.location ?? ''}${v.path ? ` ${v.path}` : ''}: ${v.message}`.trim();
+
+/** An error thrown by express-openapi-validator (the fields it sets; see its framework/types). */
+interface ValidatorError {
+  status: number;
+  message: string;
+  headers?: Record<string, string>;
+  errors?: { path?: string; message: string; errorCode?: string }[];
+}
+
+/** An error thrown by body-parser (`express.json()`), recognised by its `type`. */
+interface BodyParserError {
+  type: string;
+  status?: number;
+  message: string;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+/**
+ * Turns a validator path into a violation: `/body/a/0` → body `/a/0` (a JSON pointer, `''` for
+ * the whole body); `/query/ts` → query `ts`; `/params/token` → path `token`; `/headers/x` → header.
+ */
+export function validatorViolation(path: string | undefined, message: string): Violation {
+  const segments = (path ?? '').replace(/^[./]+/, '').split(/[./]/);
+  const [area = '', ...rest] = segments;
+  switch (area) {
+    case 'body':
+      return { location: 'body', path: rest.length ? `/${(path ?? '').replace(/^[./]*body[./]?/, '')}` : '', message };
+    case 'query':
+      return { location: 'query', path: rest.join('.'), message };
+    case 'params':
+      return { location: 'path', path: rest.join('.'), message };
+    case 'headers':
+      return { location: 'header', path: rest.join('.'), message };
+    default:
+      return { message };
+  }
+}
+
+/**
+ * Maps anything thrown while handling a request to an ApiError; `unexpected` marks the ones that are
+ * the stub's fault (logged with their stack).
+ */
+export function toApiError(error: unknown, method: string, path: string): { apiError: ApiError; unexpected: boolean } {
+  if (error instanceof ApiError) return { apiError: error, unexpected: error.status >= 500 };
+  if (isObject(error) && typeof error.type === 'string' && typeof error.message === 'string') {
+    const bodyError = error as unknown as BodyParserError;
+    switch (bodyError.type) {
+      case 'entity.parse.failed':
+        return { apiError: Errors.malformedJson(bodyError.message), unexpected: false };
+      case 'entity.too.large':
+        return { apiError: Errors.tooLarge(), unexpected: false };
+      case 'encoding.unsupported':
+        return { apiError: Errors.unsupportedMediaType(bodyError.message, 'content-encoding'), unexpected: false };
+      case 'charset.unsupported':
+        return { apiError: Errors.unsupportedMediaType(`${bodyError.message}: the charset must be utf-8`), unexpected: false };
+      case 'request.aborted':
+      case 'request.size.invalid':
+        return {
+          apiError: new ApiError(400, 'chatapi.request.incomplete', 'The request body was cut short.', [{ location: 'body', path: '', message: bodyError.message }]),
+          unexpected: false,
+        };
+      default:
+        break;
+    }
+  }
+  if (isObject(error) && typeof error.status === 'number' && !Array.isArray(error.errors) && error.status >= 400 && error.status < 500) {
+    // Another client error of the body parser, such as a compressed body that does not decompress.
+    const message = typeof error.message === 'string' ? error.message : 'unreadable body';
+    if (error.status === 413) return { apiError: Errors.tooLarge(), unexpected: false };
+    if (error.status === 415) return { apiError: Errors.unsupportedMediaType(message), unexpected: false };
+    return {
+      apiError: new ApiError(400, 'chatapi.request.unreadable_body', 'The request body could not be read.', [{ location: 'body', path: '', message }]),
+      unexpected: false,
+    };
+  }
+  if (isObject(error) && typeof error.status === 'number' && Array.isArray(error.errors)) {
+    const v = error as unknown as ValidatorError;
+    switch (v.status) {
+      case 400: {
+        // Branches of a oneOf repeat the same finding: list each once.
+        const seen = new Set<string>();
+        const violations = (v.errors ?? [])
+          .map((e) => validatorViolation(e.path, e.message))
+          .filter((violation) => {
+            const key = `${violation.location ?? ''}|${violation.path ?? ''}|${violation.message}`;
+            return seen.has(key) ? false : (seen.add(key), true);
+          });
+        return { apiError: Errors.invalidRequest(violations), unexpected: false };
+      }
+      case 404:
+        return { apiError: Errors.routeNotFound(method, path), unexpected: false };
+      case 405:
+        return { apiError: Errors.methodNotAllowed(method, v.headers?.Allow?.toUpperCase() ?? ''), unexpected: false };
+      case 413:
+        return { apiError: Errors.tooLarge(), unexpected: false };
+      case 415:
+        return { apiError: Errors.unsupportedMediaType(), unexpected: false };
+      case 500: {
+        // The stub answered with something the description does not allow: a bug of the stub.
+        const violations = (v.errors ?? []).map((e) => ({ path: e.path ?? '', message: e.message }));
+        return {
+          apiError: new ApiError(500, 'chatapi.response.invalid', `The stub's response broke the description: ${v.message}`, violations),
+          unexpected: true,
+        };
+      }
+      default:
+        break;
+    }
+  }
+  return { apiError: Errors.internal(), unexpected: true };
+}
+
+export function sendError(res: Response, apiError: ApiError): void {
+  if (apiError.headers) res.set(apiError.headers);
+  res.status(apiError.status).json(apiError.toBody());
+}
+
+export type Log = (line: string) => void;
+
+/** The last error handler of every router: shapes the body, logs what is the stub's own fault. */
+export function errorHandler(logError: Log): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const { apiError, unexpected } = toApiError(error, req.method, req.path);
+    if (unexpected) {
+      logError(`chatapi stub: ${req.method} ${maskPath(req.path)} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
+    if (res.headersSent) {
+      // Too late for a body: end the exchange rather than leave the client hanging.
+      res.destroy();
+      return;
+    }
+    sendError(res, apiError);
+  };
+}

@@ -1,0 +1,186 @@
+// The server stub's public interface: configuration, start, stop.
+import { readFile } from 'node:fs/promises';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { packageRoot } from '../validation/description.js';
+import { createApp, WARM_UP_HEADER } from './app.js';
+import { BotEngine } from './bot/engine.js';
+import { loadBotScript } from './bot/script.js';
+import { Channels } from './channels.js';
+import { ChatService } from './chat.js';
+import { ChannelClock } from './clock.js';
+import { DEFAULT_HOST, resolveConfig, type StubConfig, type StubOptions } from './config.js';
+import type { Log } from './errors.js';
+import { EventBus } from './events.js';
+import { controlApiForServing, controlApiSpecForValidator } from './openapi.js';
+import { MemoryStore } from './store/memory.js';
+import type { ChatStore } from './store/types.js';
+import { TimeoutScheduler } from './timeouts.js';
+import { TokenRegistry } from './tokens.js';
+import { WebhookDeliverer, type PayloadCheck, type PayloadCheckResult } from './webhooks.js';
+
+export { configFromEnv, DEFAULT_TOKEN, DEMO_BOT_SCRIPT, type StubConfig, type StubOptions, type WebhookRetryConfig } from './config.js';
+export { BotScriptError } from './bot/script.js';
+export type { ChatStore } from './store/types.js';
+
+export interface RunningStub {
+  /** `http://host:port`, without a trailing slash. */
+  url: string;
+  port: number;
+  tokens: string[];
+  config: StubConfig;
+  /** The bot script in use (its name). */
+  botName: string;
+  /** Stops accepting connections, answers held long polls with [], cancels timers and deliveries. */
+  close(): Promise<void>;
+}
+
+export const CONTROL_API_YAML = join(packageRoot(), 'server-stub', 'control-api.yaml');
+
+/** Extra hooks for embedding (tests, other storage); not needed by `npm start`. */
+export interface StubInternals {
+  store?: ChatStore;
+  /** Where checked bot scripts are cached (`false`: check every time). */
+  botScriptCache?: string | false;
+  logError?: Log;
+  log?: Log;
+}
+
+/**
+ * Webhook payloads are checked with the SchemaValidator (Ajv over the whole bundle). Building it
+ * costs ~100 ms, so it is built on first use or in the background after start-up, never before the
+ * first response.
+ */
+function lazyPayloadCheck(): { check: PayloadCheck; warm: () => Promise<void> } {
+  let validator: { validateSchema(name: string, value: unknown): PayloadCheckResult } | undefined;
+  let loading: Promise<void> | undefined;
+  const warm = () =>
+    (loading ??= import('../validation/schema-validator.js').then(({ SchemaValidator }) => {
+      validator = new SchemaValidator();
+      validator.validateSchema('WebhookPayload', []);
+    }));
+  return {
+    warm,
+    check: async (payload) => {
+      if (!validator) await warm();
+      return validator!.validateSchema('WebhookPayload', payload);
+    },
+  };
+}
+
+/** One request through the whole chain; the answer does not matter, only that validators got compiled. */
+function probe(url: string, method: string, path: string, body?: unknown): Promise<void> {
+  return new Promise((resolve) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> = { [WARM_UP_HEADER]: '1' };
+    if (payload) headers['content-type'] = 'application/json';
+    const req = request(`${url}${path}`, { method, headers }, (res) => {
+      res.resume();
+      res.on('end', resolve);
+      res.on('error', () => resolve());
+    });
+    req.on('error', () => resolve());
+    req.end(payload);
+  });
+}
+
+/**
+ * Compiles the validators of the other operations, and the webhook payload validator, one at a
+ * time shortly after start-up, so that their first real use is quick. Returns a cancel function.
+ */
+function warmInBackground(url: string, bogusToken: string, payloads: { warm: () => Promise<void> }): () => void {
+  let cancelled = false;
+  const steps: (() => Promise<void>)[] = [
+    () => payloads.warm(),
+    () => probe(url, 'GET', `/chatapi/${bogusToken}/events?clientId=warm-up`),
+    () => probe(url, 'POST', `/chatapi/${bogusToken}/async`, { clientId: 'warm-up', query: 'warm-up' }),
+    () => probe(url, 'GET', `/chatapi/${bogusToken}?clientId=warm-up&query=warm-up`),
+    () => probe(url, 'GET', `/chatapi/${bogusToken}/client/warm-up/history`),
+    () => probe(url, 'GET', `/chatapi/${bogusToken}/client/warm-up/message-not-read-count`),
+    () => probe(url, 'GET', `/_stub/deliveries?token=${bogusToken}`),
+  ];
+  // Not at once: the first requests a developer or a benchmark sends should not queue behind it.
+  const timer = setTimeout(() => {
+    void (async () => {
+      for (const step of steps) {
+        if (cancelled) return;
+        await step().catch(() => undefined);
+      }
+    })();
+  }, 250);
+  timer.unref();
+  return () => {
+    cancelled = true;
+    clearTimeout(timer);
+  };
+}
+
+export async function startStub(options: StubOptions & StubInternals = {}): Promise<RunningStub> {
+  const { port = 0, host = DEFAULT_HOST, logRequests = false, store: givenStore, botScriptCache, logError = (l) => console.error(l), log = (l) => console.log(l), ...partial } = options;
+  const config = resolveConfig(partial);
+
+  const [script, controlYaml] = await Promise.all([loadBotScript(config.botScriptPath, { cacheDir: botScriptCache }), readFile(CONTROL_API_YAML, 'utf8')]);
+  const tokens = new TokenRegistry(config.tokens);
+  const store = givenStore ?? new MemoryStore();
+  const channels = new Channels(config.tokens, config);
+  const payloads = lazyPayloadCheck();
+  const deliverer = new WebhookDeliverer({
+    retry: config.webhookRetry,
+    checkPayload: payloads.check,
+    logError,
+  });
+  const bus = new EventBus(store);
+  const timeouts = new TimeoutScheduler();
+  const chat = new ChatService({ store, bus, bot: new BotEngine(script), deliverer, timeouts, clock: new ChannelClock(), channels, logError });
+
+  const app = createApp({
+    config,
+    tokens,
+    chat,
+    control: {
+      stats: () => ({ longPolls: bus.waiting, pendingTimeouts: timeouts.pending }),
+      channels,
+      deliverer,
+      yaml: controlApiForServing(controlYaml),
+      specForValidator: async () => controlApiSpecForValidator((await import('yaml')).parse(controlYaml) as Record<string, unknown>),
+    },
+    logError,
+    logRequest: logRequests ? log : undefined,
+  });
+
+  const server: Server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${urlHost}:${address.port}`;
+
+  // Warm the hot path (POST /chatapi/{token}) before saying we are ready: an unknown token goes
+  // through request validation and gets a validated 401, and changes nothing.
+  const bogus = `warm-up-${Date.now().toString(36)}`;
+  await probe(url, 'POST', `/chatapi/${bogus}`, { clientId: 'warm-up', query: 'warm-up' });
+
+  const stopWarming = warmInBackground(url, bogus, payloads);
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= new Promise<void>((resolve) => {
+      stopWarming();
+      // Answer long polls first so that their connections are idle when the server closes them.
+      bus.releaseAll();
+      timeouts.reset();
+      deliverer.close();
+      server.close(() => resolve());
+      setImmediate(() => server.closeIdleConnections());
+      // Connections still busy after 2 s (a client that never reads) are cut.
+      setTimeout(() => server.closeAllConnections(), 2_000).unref();
+    }));
+
+  return { url, port: address.port, tokens: config.tokens, config, botName: script.name, close };
+}

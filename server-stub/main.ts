@@ -1,0 +1,71 @@
+// `npm start`: the Chat API server stub on HOST:PORT, configured from the environment.
+import { relative } from 'node:path';
+import { packageRoot } from '../validation/description.js';
+import { ConfigError } from './config.js';
+import { BotScriptError, configFromEnv, DEFAULT_TOKEN, startStub } from './index.js';
+import { maskToken } from './tokens.js';
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof configFromEnv>;
+  try {
+    config = configFromEnv();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`chatapi stub: bad configuration: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  let stub: Awaited<ReturnType<typeof startStub>>;
+  try {
+    stub = await startStub(config);
+  } catch (error) {
+    if (error instanceof BotScriptError || error instanceof ConfigError || (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      console.error(`chatapi stub: ${(error as Error).message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const { url } = stub;
+  const [first] = stub.tokens;
+  // The default dev token is public and printed whole; tokens from CHATAPI_TOKENS are masked.
+  const shown = first === DEFAULT_TOKEN ? first : `${maskToken(first!)} (from CHATAPI_TOKENS)`;
+  const script = relative(packageRoot(), stub.config.botScriptPath) || stub.config.botScriptPath;
+  const lines = [
+    `Chat API server stub on ${url}`,
+    `  Chat API     ${url}/chatapi/${first === DEFAULT_TOKEN ? first : '<token>'}`,
+    `  Token        ${shown}${stub.tokens.length > 1 ? ` and ${stub.tokens.length - 1} more` : ''}`,
+    `  Docs         ${url}/docs`,
+    `  Description  ${url}/openapi.json  ${url}/openapi.yaml`,
+    `  Control API  ${url}/_stub/…  (described at ${url}/_stub/openapi.yaml)`,
+    `  Bot script   ${script} (${stub.botName})`,
+    `  Webhook      ${stub.config.webhookUrl ?? 'none (CHATAPI_WEBHOOK_URL, or PUT /_stub/channels/<token>/settings)'}`,
+    `  Validation   requests and ${stub.config.validateResponses ? 'responses' : 'not responses (CHATAPI_VALIDATE_RESPONSES=false)'}; long poll ${stub.config.longPollMs} ms`,
+    ``,
+    `Try: curl -s ${url}/chatapi/${first === DEFAULT_TOKEN ? first : '<token>'} -H 'content-type: application/json' -d '{"clientId":"me","query":"/start"}'`,
+  ];
+  console.log(lines.join('\n'));
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`chatapi stub: ${signal}, stopping`);
+    stub.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`chatapi stub: error while stopping: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`chatapi stub: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,105 @@
+// The control API under /_stub/ (simulation, outside the Chat API), described in control-api.yaml
+// and validated by its own express-openapi-validator instance.
+import express, { Router } from 'express';
+import type { ChatService } from '../chat.js';
+import type { Channels, ChannelSettings } from '../channels.js';
+import { checkWebhookUrl, ConfigError } from '../config.js';
+import { ApiError, BODY_LIMIT_BYTES, Errors } from '../errors.js';
+import { validatorMiddleware } from '../openapi.js';
+import type { Reply } from '../types.js';
+import type { WebhookDeliverer } from '../webhooks.js';
+import { allowOnly, queryOf } from './util.js';
+
+export interface ControlDeps {
+  chat: ChatService;
+  /** Counters for GET /_stub/stats. */
+  stats: () => { longPolls: number; pendingTimeouts: number };
+  channels: Channels;
+  deliverer: WebhookDeliverer;
+  /** The control API description as served (YAML). */
+  yaml: string;
+  /** The control API description for the validator (dereferenced), built on first use. */
+  specForValidator: () => Promise<Record<string, unknown>>;
+  validateResponses: boolean;
+}
+
+const channelNotFound = (token: string) =>
+  new ApiError(404, 'stub.channel.not_found', 'The stub has no channel with this token.', [
+    { location: 'path', path: 'token', message: `not one of the configured tokens (${token.length} characters given)` },
+  ]);
+
+export function controlRouter(deps: ControlDeps): Router {
+  const { chat, channels, deliverer } = deps;
+  const router = Router();
+
+  router
+    .route('/openapi.yaml')
+    .get((_req, res) => {
+      res.type('application/yaml').send(deps.yaml);
+    })
+    .all(allowOnly('GET'));
+
+  router.use(express.json({ limit: BODY_LIMIT_BYTES }));
+  // The validator is set up on the first control request, not at start-up: nothing on the Chat
+  // API's path waits for it.
+  let validation: Promise<Router> | undefined;
+  router.use((req, res, next) => {
+    validation ??= deps.specForValidator().then((spec) => Router().use(validatorMiddleware(spec, { validateResponses: deps.validateResponses })));
+    validation.then((validate) => validate(req, res, next), next);
+  });
+
+  const settingsOf = (token: string, settings: ChannelSettings) => ({ token, ...settings });
+
+  router.post('/channels/:token/clients/:clientId/operator-replies', (req, res) => {
+    const { token, clientId } = req.params as { token: string; clientId: string };
+    if (!channels.get(token)) throw channelNotFound(token);
+    const body = req.body as { text?: string; replies?: Reply[] };
+    const replies: Reply[] = body.replies ?? [{ type: 'text', text: body.text! }];
+    res.json(chat.operatorReply(token, clientId, replies));
+  });
+
+  router.get('/channels/:token/settings', (req, res) => {
+    const token = req.params.token!;
+    const settings = channels.get(token);
+    if (!settings) throw channelNotFound(token);
+    res.json(settingsOf(token, settings));
+  });
+
+  router.put('/channels/:token/settings', (req, res) => {
+    const token = req.params.token!;
+    const patch = req.body as Partial<ChannelSettings>;
+    if (typeof patch.webhookUrl === 'string') {
+      try {
+        checkWebhookUrl(patch.webhookUrl, 'webhookUrl');
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        throw Errors.invalidRequest([{ location: 'body', path: '/webhookUrl', message: error.message.replace(/^webhookUrl: /, '') }]);
+      }
+    }
+    const settings = channels.update(token, patch);
+    if (!settings) throw channelNotFound(token);
+    res.json(settingsOf(token, settings));
+  });
+
+  router.get('/deliveries', (req, res) => {
+    const query = queryOf(req);
+    const deliveries = deliverer.list({ token: query.token, questionId: query.questionId }).map((d) => {
+      const { questionIds: _questionIds, ...wire } = d;
+      return wire;
+    });
+    res.json({ deliveries });
+  });
+
+  router.get('/stats', (_req, res) => {
+    const deliveries = { pending: 0, delivered: 0, failed: 0 };
+    for (const delivery of deliverer.list()) deliveries[delivery.state]++;
+    res.json({ ...deps.stats(), deliveries });
+  });
+
+  router.post('/reset', (_req, res) => {
+    chat.reset();
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,58 @@
+// The storage interface of the stub. Synchronous on purpose: the in-memory store and embedded stores
+// (better-sqlite3, say) answer at once, and the hot path stays free of promise hops.
+import type { ChatEventType, ChatState, HistoryMessage, MessageStatus } from '../types.js';
+
+/** One history message; `ts` (epoch ms, from the channel clock) orders and filters them. */
+export type StoredMessage = HistoryMessage & { ts: number };
+
+/** One published event, as kept for /events; `cid` is the connection whose request caused it. */
+export interface StoredEvent {
+  type: ChatEventType;
+  ts: number;
+  cid?: string;
+  event: Record<string, unknown>;
+}
+
+export interface StatusUpdate {
+  questionId: string;
+  status: MessageStatus;
+}
+
+export type StatusUpdateResult =
+  | { ok: true; messages: StoredMessage[] }
+  | { ok: false; reason: 'client' }
+  | { ok: false; reason: 'message'; questionId: string };
+
+export interface ChatStore {
+  /** Appends a message (messages arrive in `ts` order). */
+  appendMessage(token: string, clientId: string, message: StoredMessage): void;
+  /** Messages with fromTs <= ts < toTs, oldest first. */
+  listMessages(token: string, clientId: string, fromTs?: number, toTs?: number): StoredMessage[];
+  /** Whether any message was exchanged with the client. */
+  hasClient(token: string, clientId: string): boolean;
+  /** A message sent to the client (author BOT or OPERATOR) by its questionId. */
+  findOutgoing(token: string, clientId: string, questionId: string): StoredMessage | undefined;
+  /** Sets statuses of messages sent to the client: all of them, or none when one is unknown. */
+  setStatuses(token: string, clientId: string, updates: readonly StatusUpdate[]): StatusUpdateResult;
+  /** Messages sent to the client that are not READ. */
+  unreadCount(token: string, clientId: string): number;
+
+  /** Marks the start of a bot turn; true when it opens a new session (first turn, or after endSession). */
+  beginTurn(token: string, clientId: string): boolean;
+  /** Records whether the bot ended the session with its reply. */
+  endTurn(token: string, clientId: string, endSession: boolean): void;
+
+  saveState(token: string, clientId: string, state: ChatState): void;
+  loadState(token: string, clientId: string): ChatState | undefined;
+
+  /** Appends an event (events arrive in `ts` order). */
+  appendEvent(token: string, clientId: string, event: StoredEvent): void;
+  /** Up to `limit` events with ts > afterTs that `accept` keeps, oldest first. */
+  eventsAfter(token: string, clientId: string, afterTs: number, accept: (event: StoredEvent) => boolean, limit: number): StoredEvent[];
+  /** Where the client's previous /events call stopped (for calls without `ts`). */
+  eventCursor(token: string, clientId: string): number | undefined;
+  setEventCursor(token: string, clientId: string, ts: number): void;
+
+  /** Forgets everything. */
+  clear(): void;
+}

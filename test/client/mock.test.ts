@@ -1,0 +1,188 @@
+// The Prism mock serves every operation of the description with responses valid against it:
+// the examples by default, a named one with `Prefer: example=`, a documented error with
+// `Prefer: code=`, and generated data (fixed seed) under `npm run mock:dynamic`'s entry point.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startPrism, type RunningPrism } from '../../mock/prism.js';
+import { loadDescription, packageRoot } from '../../validation/description.js';
+import { SchemaValidator } from '../../validation/schema-validator.js';
+import { deref, operations, type OperationEntry } from '../helpers/walk-description.js';
+
+type Obj = Record<string, unknown>;
+const document = loadDescription();
+const validator = new SchemaValidator(document);
+const pathOperations = operations(document).filter((op) => op.kind === 'path');
+const label = (op: OperationEntry) => `${String(op.operation.operationId)} (${op.method.toUpperCase()} ${op.name})`;
+
+/** Query parameters the description declares mutually exclusive (in prose): send only the first. */
+const EXCLUSIVE = [['query', 'event']];
+
+function firstExample(node: Obj): unknown {
+  const [first] = Object.values((node.examples ?? {}) as Obj);
+  return first === undefined ? undefined : deref<Obj>(document, first).value;
+}
+
+/** A valid request for the operation, built from the examples of its parameters and body. */
+function exampleRequest(op: OperationEntry): { path: string; init: RequestInit } {
+  const pathItem = document.paths[op.name] as Obj;
+  const parameters = [...((pathItem.parameters ?? []) as Obj[]), ...((op.operation.parameters ?? []) as Obj[])].map((p) => deref<Obj>(document, p));
+  let path = op.name;
+  const query = new URLSearchParams();
+  for (const parameter of parameters) {
+    const value = firstExample(parameter);
+    if (value === undefined) {
+      expect(parameter.required, `${label(op)}: required parameter ${String(parameter.name)} has no example`).not.toBe(true);
+      continue;
+    }
+    const name = String(parameter.name);
+    if (parameter.in === 'path') path = path.replace(`{${name}}`, encodeURIComponent(String(value)));
+    if (parameter.in === 'query') {
+      const excluded = EXCLUSIVE.some((group) => group.includes(name) && group.some((other) => other !== name && query.has(other)));
+      if (!excluded) query.set(name, String(value));
+    }
+  }
+  const init: RequestInit = { method: op.method.toUpperCase() };
+  const body = op.operation.requestBody ? deref<Obj>(document, op.operation.requestBody) : undefined;
+  if (body) {
+    const media = (body.content as Obj)['application/json'] as Obj;
+    init.body = JSON.stringify(firstExample(media));
+    init.headers = { 'content-type': 'application/json' };
+  }
+  return { path: query.size ? `${path}?${query}` : path, init };
+}
+
+/** The response object of a status, and a JSON pointer to its JSON schema that SchemaValidator accepts. */
+function documentedResponse(op: OperationEntry, status: string): { response: Obj; schemaPointer: string } {
+  const raw = (op.operation.responses as Obj)[status] as Obj;
+  const base = typeof raw.$ref === 'string' ? raw.$ref : `${op.pointer}/responses/${status}`;
+  const response = deref<Obj>(document, raw);
+  const schema = ((response.content as Obj)['application/json'] as Obj).schema as Obj;
+  return { response, schemaPointer: typeof schema.$ref === 'string' ? schema.$ref : `${base}/content/application~1json/schema` };
+}
+
+const statuses = (op: OperationEntry) => Object.keys(op.operation.responses as Obj);
+const successStatus = (op: OperationEntry) => statuses(op).find((s) => s.startsWith('2'))!;
+
+async function call(baseUrl: string, op: OperationEntry, prefer?: string) {
+  const { path, init } = exampleRequest(op);
+  const response = await fetch(`${baseUrl}${path}`, { ...init, headers: { ...(init.headers as Obj), ...(prefer ? { prefer } : {}) } as HeadersInit });
+  const text = await response.text();
+  return { status: response.status, type: response.headers.get('content-type') ?? '', body: text ? (JSON.parse(text) as unknown) : undefined };
+}
+
+it('the description has the eleven operations of the Chat API', () => {
+  expect(pathOperations.map((op) => op.operation.operationId).sort()).toEqual(
+    [
+      'getEvents', 'getHistory', 'getMessageStatus', 'getNotReadCount', 'loadState', 'saveState',
+      'sendMessage', 'sendMessageAsync', 'sendMessageSimple', 'setMessageStatus', 'setMessageStatuses',
+    ].sort(),
+  );
+});
+
+describe('Prism mock (examples)', () => {
+  let prism: RunningPrism;
+  beforeAll(async () => {
+    prism = await startPrism();
+  });
+  afterAll(async () => {
+    await prism?.close();
+  });
+
+  it.each(pathOperations.map((op) => ({ op, name: label(op) })))('$name answers with a valid response', async ({ op }) => {
+    const status = successStatus(op);
+    const result = await call(prism.url, op);
+    expect(result.status).toBe(Number(status));
+    expect(result.type).toMatch(/^application\/json/);
+    const { schemaPointer } = documentedResponse(op, status);
+    expect(validator.validate(schemaPointer, result.body).violations).toEqual([]);
+  });
+
+  const namedExamples = pathOperations.flatMap((op) => {
+    const status = successStatus(op);
+    const { response } = documentedResponse(op, status);
+    const media = (response.content as Obj)['application/json'] as Obj;
+    return Object.entries((media.examples ?? {}) as Obj).map(([example, node]) => ({
+      op,
+      example,
+      value: deref<Obj>(document, node).value,
+      name: `${String(op.operation.operationId)} example=${example}`,
+    }));
+  });
+
+  it.each(namedExamples)('Prefer: $name serves that example', async ({ op, example, value }) => {
+    const result = await call(prism.url, op, `example=${example}`);
+    expect(result.status).toBe(Number(successStatus(op)));
+    expect(result.body).toEqual(value);
+  });
+
+  const errorCases = pathOperations.flatMap((op) =>
+    statuses(op)
+      .filter((s) => !s.startsWith('2'))
+      .map((status) => ({ op, status, name: `${String(op.operation.operationId)} code=${status}` })),
+  );
+
+  it.each(errorCases)('Prefer: $name answers that status with a valid Error body', async ({ op, status }) => {
+    const result = await call(prism.url, op, `code=${status}`);
+    expect(result.status).toBe(Number(status));
+    const { response, schemaPointer } = documentedResponse(op, status);
+    expect(validator.validate(schemaPointer, result.body).violations).toEqual([]);
+    expect(result.body).toEqual(firstExample((response.content as Obj)['application/json'] as Obj));
+  });
+
+  it('Prefer: code and example together pick one error example', async () => {
+    const op = pathOperations.find((o) => o.operation.operationId === 'getMessageStatus')!;
+    const result = await call(prism.url, op, 'code=404, example=unknownMessage');
+    expect(result.status).toBe(404);
+    expect((result.body as Obj).error).toBe('chatapi.message.not_found');
+  });
+
+  it('an invalid request gets a 400 with the description Error body', async () => {
+    const response = await fetch(`${prism.url}/chatapi/chatapi-dev-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ clientId: 'user-42' }),
+    });
+    expect(response.status).toBe(400);
+    expect(validator.validateSchema('Error', await response.json()).valid).toBe(true);
+  });
+});
+
+describe('mock/main.ts (npm run mock:dynamic)', () => {
+  it('serves generated data valid for every operation on MOCK_PORT, and stops Prism on SIGTERM', async () => {
+    const port = await freePort();
+    const child = spawn(join(packageRoot(), 'node_modules', '.bin', 'tsx'), ['mock/main.ts', '--dynamic'], {
+      cwd: packageRoot(),
+      env: { ...process.env, MOCK_PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await expect.poll(() => output, { timeout: 30_000, interval: 100 }).toContain(`on ${url}`);
+      expect(output).toContain('dynamic data');
+      for (const op of pathOperations) {
+        const status = successStatus(op);
+        const result = await call(url, op);
+        expect(result.status, label(op)).toBe(Number(status));
+        // Against the real description, not the mock's patched copy (see mock/main.ts).
+        expect(validator.validate(documentedResponse(op, status).schemaPointer, result.body).violations, label(op)).toEqual([]);
+      }
+      // Generated, not the examples; and with the fixed seed the same request gets the same data.
+      const send = pathOperations.find((o) => o.operation.operationId === 'sendMessage')!;
+      const [first, again] = [await call(url, send), await call(url, send)];
+      expect(first.body).not.toEqual(firstExample((documentedResponse(send, '200').response.content as Obj)['application/json'] as Obj));
+      expect(again.body).toEqual(first.body);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    // Prism found nothing wrong with its own generated responses either.
+    expect(output).not.toContain('Violation');
+    // Prism went with it: nothing answers on the port any more.
+    await expect(fetch(`${url}/chatapi/t/client/c/message-not-read-count`)).rejects.toThrow();
+  }, 60_000);
+});

@@ -1,0 +1,143 @@
+// Issue 4: --read-only sends no writing call; bad arguments, an unreachable target, a refused token,
+// a target that dies mid-run and a missing build all exit 2, never 0.
+import { cpSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XMLValidator } from 'fast-xml-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeOperations } from '../../contract/description.js';
+import { isReadOnly } from '../../contract/safety.js';
+import { freePort } from '../../mock/prism.js';
+import { loadDescription } from '../../validation/description.js';
+import { stubBehindProxy, type Target } from './fixtures.js';
+import { ensureBuilt, ROOT, runCli, statuses, type CliRun } from './helpers.js';
+
+const operations = describeOperations(loadDescription()).filter((op) => op.kind === 'path');
+
+/** The operation a request went to, by matching the path templates of the description. */
+function operationOf(method: string, path: string): string | undefined {
+  return operations.find((op) => {
+    const pattern = new RegExp(`^${op.path.replace(/\{[^}]+\}/g, '[^/]+')}$`);
+    return op.method === method.toLowerCase() && pattern.test(path);
+  })?.operationId;
+}
+
+describe('--read-only, through a recording proxy', () => {
+  let target: Target;
+  let run: CliRun;
+
+  beforeAll(async () => {
+    target = await stubBehindProxy({ webhook: true });
+    run = await runCli([...target.args, '--read-only']);
+  });
+  afterAll(() => target?.close());
+
+  it('sends only calls to read-only operations, and only for its own clients', () => {
+    const calls = target.proxy.requests.map((r) => `${r.method} ${operationOf(r.method, r.path) ?? r.path}`);
+    expect(calls.length).toBeGreaterThan(5);
+    const writing = target.proxy.requests.filter((r) => r.method !== 'GET' || !isReadOnly(operationOf(r.method, r.path) ?? ''));
+    expect(writing.map((r) => `${r.method} ${r.path}`)).toEqual([]);
+    expect(new Set(calls)).toEqual(new Set(['GET getEvents', 'GET getHistory', 'GET loadState', 'GET getMessageStatus', 'GET getNotReadCount']));
+  });
+
+  it('passes what it may run and reports the rest as not run, never as passed', () => {
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const found = statuses(run.stdout);
+    expect([...found].filter(([, s]) => s === 'failed')).toEqual([]);
+    expect(found.get('saveState: requests from the examples')).toBe('not run');
+    expect(found.get('history: a sent query and its reply are recorded')).toBe('not run');
+    expect(found.get("history: a new client's history is empty")).toBe('passed');
+    expect(found.get('statuses: an unknown message is 404')).toBe('passed');
+    expect([...found].filter(([name]) => name.startsWith('webhook ')).every(([, s]) => s === 'not run')).toBe(true);
+    expect(found.get('coverage: saveState (POST /chatapi/{token}/client/{clientId}/state) was exercised')).toBe('not run');
+    expect(found.get('coverage: getHistory (GET /chatapi/{token}/client/{clientId}/history) was exercised')).toBe('passed');
+  });
+});
+
+describe('runs that cannot be made or do not complete exit 2', () => {
+  it.each([
+    ['no arguments', [], /--base-url is required/],
+    ['no token', ['--base-url', 'http://127.0.0.1:9'], /--token is required/],
+    ['a bad rate', ['--base-url', 'http://127.0.0.1:9', '--token', 't', '--rate', 'fast'], /--rate must be a positive number/],
+    ['an unknown option', ['--base-url', 'http://127.0.0.1:9', '--token', 't', '--verbose'], /Unknown option '--verbose'/],
+    ['a webhook URL without a port', ['--base-url', 'http://127.0.0.1:9', '--token', 't', '--webhook-url', 'http://x'], /--webhook-url needs --webhook-port/],
+  ])('%s', async (_name, args, message) => {
+    const run = await runCli(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).toContain('Usage: chatapi-contract');
+  });
+
+  it('an unreachable target, and the reports say the run did not complete', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chatapi-contract-'));
+    const [json, junit] = [join(dir, 'r.json'), join(dir, 'r.xml')];
+    const run = await runCli(['--base-url', `http://127.0.0.1:${await freePort()}`, '--token', 't', '--timeout', '3000', '--json', json, '--junit', junit]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/is unreachable: ECONNREFUSED/);
+    expect(run.stderr).toContain('no check was run');
+    expect(JSON.parse(readFileSync(json, 'utf8'))).toMatchObject({ complete: false, exitCode: 2, checks: [] });
+    const xml = readFileSync(junit, 'utf8');
+    expect(XMLValidator.validate(xml)).toBe(true);
+    expect(xml).toMatch(/<error message="the target http:\/\/127\.0\.0\.1:\d+ is unreachable/);
+  });
+
+  it('a token the target does not accept', async () => {
+    const target = await stubBehindProxy();
+    try {
+      const run = await runCli(['--base-url', target.proxy.url, '--token', 'not-a-channel-token']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/does not accept the token \(401/);
+      expect(run.stderr).not.toContain('not-a-channel-token');
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('a target that goes away in the middle of the run', async () => {
+    const target = await stubBehindProxy();
+    try {
+      const running = runCli(target.args);
+      // Let a few checks through, then take the target down.
+      for (let i = 0; i < 200 && target.proxy.requests.length < 25; i++) await new Promise((r) => setTimeout(r, 20));
+      target.proxy.kill();
+      const run = await running;
+      expect(run.code, run.stdout + run.stderr).toBe(2);
+      expect(run.stdout).toMatch(/The run did not complete: the target became unreachable/);
+      expect(run.stdout).toContain('Result: INCOMPLETE (exit 2)');
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('the help, which is not a run, exits 0', async () => {
+    const run = await runCli(['--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('--stateless');
+  });
+});
+
+describe('an installed command without its build or bundle', () => {
+  beforeAll(() => ensureBuilt());
+
+  /** A copy of the package with some of its parts, node_modules linked. */
+  function packageCopy(parts: string[]): string {
+    const dir = mkdtempSync(join(tmpdir(), 'chatapi-contract-pkg-'));
+    for (const part of ['package.json', 'bin', ...parts]) cpSync(join(ROOT, part), join(dir, part), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+    return dir;
+  }
+
+  it('says to build when build/ is missing', async () => {
+    const dir = packageCopy(['dist']);
+    const run = await runCli(['--base-url', 'http://127.0.0.1:9', '--token', 't'], { via: 'bin', cwdRoot: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('run npm run build');
+  });
+
+  it('says to build when the bundled description is missing', async () => {
+    const dir = packageCopy(['build']);
+    const run = await runCli(['--base-url', 'http://127.0.0.1:9', '--token', 't'], { via: 'bin', cwdRoot: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/dist\/openapi\.json is missing: run npm run build/);
+  });
+});

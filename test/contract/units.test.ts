@@ -1,0 +1,218 @@
+// The contract engine's parts, in process: argument rules, safety rules, request building, the
+// rate limiter, conformance judgement and the JUnit report.
+import { XMLValidator } from 'fast-xml-parser';
+import { describe, expect, it } from 'vitest';
+import { parseCli, UsageError } from '../../contract/args.js';
+import { buildChecks } from '../../contract/checks/index.js';
+import { coverageChecks } from '../../contract/checks/coverage.js';
+import type { CheckContext, CheckResult, RunSettings } from '../../contract/checks/types.js';
+import { gate } from '../../contract/runner.js';
+import { checkExchange } from '../../contract/conformance.js';
+import { describeOperations } from '../../contract/description.js';
+import type { Exchange } from '../../contract/http.js';
+import { TokenBucket } from '../../contract/rate-limiter.js';
+import { summarize, type RunReport } from '../../contract/report.js';
+import { junitXml } from '../../contract/reporters/files.js';
+import { fixIds, RequestBuilder } from '../../contract/request-builder.js';
+import { assertOwnClients, ClientIds, isReadOnly, tokenMasker } from '../../contract/safety.js';
+import { loadDescription } from '../../validation/description.js';
+import { SchemaValidator } from '../../validation/schema-validator.js';
+
+const document = loadDescription();
+const validator = new SchemaValidator(document);
+const operations = describeOperations(document);
+const op = (id: string) => operations.find((o) => o.operationId === id)!;
+
+describe('arguments', () => {
+  const base = ['--base-url', 'http://127.0.0.1:1', '--token', 't'];
+
+  it('has safe defaults and reads every option', () => {
+    expect(parseCli(base, {})).toEqual({ baseUrl: 'http://127.0.0.1:1', token: 't', readOnly: false, stateless: false, ratePerSecond: 20, timeoutMs: 30_000 });
+    const all = parseCli([...base, '--webhook-port', '4000', '--webhook-url', 'https://hooks.example.com/x', '--read-only', '--stateless', '--rate', '2.5', '--timeout', '500', '--junit', 'a.xml', '--json', 'a.json'], {});
+    expect(all).toMatchObject({ webhookPort: 4000, webhookUrl: 'https://hooks.example.com/x', readOnly: true, stateless: true, ratePerSecond: 2.5, timeoutMs: 500, junit: 'a.xml', json: 'a.json' });
+  });
+
+  it('takes the token from the environment', () => {
+    expect(parseCli(['--base-url', 'http://h'], { CHATAPI_CONTRACT_TOKEN: 'env' })).toMatchObject({ token: 'env' });
+  });
+
+  it.each([
+    [[], /--base-url is required/],
+    [['--base-url', 'http://h'], /--token is required/],
+    [['--base-url', 'ftp://h', '--token', 't'], /http\(s\)/],
+    [['--base-url', 'not a url', '--token', 't'], /not a URL/],
+    [[...base, '--rate', '0'], /--rate must be a positive number/],
+    [[...base, '--timeout', '1.5'], /--timeout must be a positive integer/],
+    [[...base, '--webhook-port', '70000'], /at most 65535/],
+    [[...base, '--webhook-url', 'http://x'], /--webhook-url needs --webhook-port/],
+    [[...base, '--frobnicate'], /Unknown option/],
+    [[...base, 'extra'], /positional/],
+    [['--base-url', 'http://h', '--token', 'a/b'], /cannot contain/],
+    [['--base-url', 'http://u:p@h', '--token', 't'], /must not contain credentials/],
+  ])('rejects %j', (args, message) => {
+    expect(() => parseCli(args as string[], {})).toThrow(UsageError);
+    expect(() => parseCli(args as string[], {})).toThrow(message);
+  });
+});
+
+describe('safety', () => {
+  const ids = new ClientIds('run1');
+
+  it('names clients contract-<runId>-<n>', () => {
+    expect([ids.create(), ids.create()]).toEqual(['contract-run1-1', 'contract-run1-2']);
+  });
+
+  it("refuses a request for another client's id, in the path, the query or the body", () => {
+    expect(() => assertOwnClients(ids, '/chatapi/t/client/contract-run1-1/state', {}, { clientId: 'contract-run1-1' })).not.toThrow();
+    expect(() => assertOwnClients(ids, '/chatapi/t/client/user-42/state', {}, undefined)).toThrow(/user-42/);
+    expect(() => assertOwnClients(ids, '/chatapi/t/events', { clientId: 'user-42' }, undefined)).toThrow(/user-42/);
+    expect(() => assertOwnClients(ids, '/chatapi/t', {}, { clientId: 'user-42', query: 'x' })).toThrow(/user-42/);
+    expect(() => assertOwnClients(ids, '/chatapi/t', {}, { clientId: ['contract-run1-9'] })).not.toThrow();
+  });
+
+  it('classifies writing operations, including the GET that sends a message', () => {
+    expect(isReadOnly('getHistory')).toBe(true);
+    expect(isReadOnly('sendMessageSimple')).toBe(false);
+    expect(isReadOnly('someFutureOperation')).toBe(false);
+  });
+
+  it('masks the token, also URL-encoded', () => {
+    const mask = tokenMasker('AbCd:ef');
+    expect(mask('/chatapi/AbCd:ef/x and AbCd%3Aef')).toBe('/chatapi/***/x and ***');
+  });
+});
+
+describe('request building', () => {
+  const builder = new RequestBuilder(document, validator);
+  const ids = { token: 'tok', clientId: 'contract-r-1', questionIds: ['q-1', 'q-2'] };
+
+  it('puts the run’s ids into examples and never sets one message twice', () => {
+    const fixed = fixIds({ clientId: 'user-42', statuses: [{ questionId: 'a' }, { questionId: 'b' }, { questionId: 'c' }] }, ids);
+    expect(fixed).toEqual({ clientId: 'contract-r-1', statuses: [{ questionId: 'q-1' }, { questionId: 'q-2' }] });
+  });
+
+  it('builds valid requests from every operation’s examples and schemas, with own ids only', () => {
+    for (const o of operations.filter((o) => o.kind === 'path')) {
+      for (const input of [...builder.fromExamples(o, ids), ...builder.fromSchemas(o, ids)]) {
+        if (o.requestBody) expect(validator.validate(o.requestBody.schemaPointer, input.body).violations, `${o.operationId} ${input.label}`).toEqual([]);
+        expect(() => assertOwnClients(new ClientIds('r'), `/client/${input.pathParams.clientId ?? 'contract-r-1'}`, input.query, input.body)).not.toThrow();
+      }
+    }
+  });
+
+  it('generates the same data every run (seeded)', () => {
+    expect(builder.fromSchemas(op('sendMessage'), ids)).toEqual(builder.fromSchemas(op('sendMessage'), ids));
+  });
+
+  it('derives bodies the description forbids', () => {
+    const valid = { clientId: 'contract-r-1', query: 'Hello' };
+    const labels = builder.invalidBodies(op('sendMessage'), valid).map((b) => b.label);
+    expect(labels).toEqual(['without /clientId', '/clientId as an array', 'an array instead of an object']);
+    for (const { body } of builder.invalidBodies(op('sendMessage'), valid)) {
+      expect(validator.validate(op('sendMessage').requestBody!.schemaPointer, body).valid).toBe(false);
+    }
+    expect(builder.invalidBodies(op('saveState'), { any: 'object' }).map((b) => b.label)).toEqual(['an array instead of an object']);
+  });
+});
+
+describe('rate limiter', () => {
+  it('starts at most `rate` requests per second', async () => {
+    const bucket = new TokenBucket(50);
+    const started = performance.now();
+    await Promise.all(Array.from({ length: 11 }, () => bucket.take()));
+    // The first goes at once, the other ten 20 ms apart.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(190);
+  });
+
+  it('gives up when the run is cut short', async () => {
+    const bucket = new TokenBucket(1);
+    await bucket.take();
+    const controller = new AbortController();
+    const waiting = bucket.take(controller.signal);
+    controller.abort(new Error('stop'));
+    await expect(waiting).rejects.toThrow('stop');
+  });
+});
+
+describe('conformance', () => {
+  const exchange = (status: number, body: unknown, contentType = 'application/json'): Exchange => ({
+    request: { method: 'GET', url: 'http://x/chatapi/***/client/c/message-not-read-count' },
+    response: { status, contentType, text: JSON.stringify(body), json: body },
+    durationMs: 1,
+  });
+  const count = op('getNotReadCount');
+
+  it('accepts a documented status with a valid body', () => {
+    expect(checkExchange(validator, count, exchange(200, { count: 1 }), 'success')).toEqual([]);
+  });
+
+  it('names the JSON pointer, the request and the response of a schema violation', () => {
+    const [v] = checkExchange(validator, count, exchange(200, { count: '1' }), 'success');
+    expect(v).toMatchObject({ pointer: '/count', message: 'response body /count: must be integer (NotReadCount)', request: { method: 'GET' }, response: { status: 200 } });
+  });
+
+  it('reports undocumented statuses, 5xx for bad input, and wrong content types', () => {
+    expect(checkExchange(validator, count, exchange(202, { count: 1 }), 'success')[0]?.message).toBe('status 202 is not documented for getNotReadCount (documented: 200, 401)');
+    const five = checkExchange(validator, op('sendMessage'), exchange(500, { error: 'e', message: 'm' }), 'client-error').map((v) => v.message);
+    expect(five).toContain('status 500: a server error, expected a documented 4xx');
+    expect(checkExchange(validator, count, exchange(200, { count: 1 }, 'text/html'), 'success')[0]?.message).toMatch(/content type text\/html is not documented/);
+  });
+});
+
+describe('JUnit report', () => {
+  it('is well-formed XML with a testcase per check, whatever the wire sent', () => {
+    const checks: CheckResult[] = [
+      { id: 'a', name: 'a <passing> & "quoted" check', kind: 'operation', status: 'passed', durationMs: 5, exercised: [], requests: 1, violations: [] },
+      { id: 'b', name: 'b', kind: 'negative', status: 'failed', durationMs: 5, exercised: [], requests: 1, violations: [{ message: 'bad \u0001 <body>', response: { status: 500, contentType: null, text: ']]> \u0000' } }] },
+      { id: 'c', name: 'c', kind: 'webhook', status: 'not run', reason: 'no receiver', durationMs: 0, exercised: [], requests: 0, violations: [] },
+    ];
+    const report = {
+      target: 'http://x',
+      startedAt: new Date().toISOString(),
+      durationMs: 10,
+      complete: true,
+      summary: summarize(checks),
+      checks,
+    } as RunReport;
+    const xml = junitXml(report);
+    expect(XMLValidator.validate(xml)).toBe(true);
+    expect(xml).toContain('<testsuites name="chatapi-contract http://x" tests="3" failures="1" errors="0" skipped="1"');
+    expect(xml).toContain('<failure message="bad  &lt;body&gt;" type="contract-violation">');
+    expect(xml).toContain('<skipped message="not run: no receiver"');
+  });
+});
+
+describe('the suite follows the description', () => {
+  const settings: RunSettings = { baseUrl: 'http://x', token: 't', runId: 'r', readOnly: false, stateless: false, timeoutMs: 1000 };
+
+  it('has positive, coverage and (for every operation with a token) unknown-token checks for every operation', () => {
+    const ids = buildChecks(operations).map((c) => c.id);
+    for (const o of operations) {
+      expect(ids, o.operationId).toContain(`coverage/${o.operationId}`);
+      if (o.kind === 'path') expect(ids).toEqual(expect.arrayContaining([`${o.operationId}/examples`, `${o.operationId}/schemas`, `${o.operationId}/unknown-token`]));
+    }
+  });
+
+  it('fails the coverage of an operation no check exercised, naming it', async () => {
+    const unknown = { ...op('getHistory'), operationId: 'listArchives', path: '/chatapi/{token}/archives' };
+    const [check] = coverageChecks([unknown]);
+    const violations: string[] = [];
+    const ctx = {
+      settings,
+      results: [{ status: 'passed', exercised: ['getHistory'] }],
+      expect: (ok: boolean, message: string) => (ok || violations.push(message), ok),
+      note: () => undefined,
+    } as unknown as CheckContext;
+    expect(await check!.run(ctx)).toBeUndefined();
+    expect(violations).toEqual(['no check that ran got an answer from listArchives (GET /chatapi/{token}/archives)']);
+  });
+
+  it('keeps checks out of runs that cannot show them, saying why', () => {
+    const [history] = buildChecks(operations).filter((c) => c.id === 'behaviour/history-records-query');
+    const [webhook] = buildChecks(operations).filter((c) => c.kind === 'webhook');
+    expect(gate(history!, settings, true)).toBeUndefined();
+    expect(gate(history!, { ...settings, stateless: true }, true)).toEqual({ status: 'not applicable', reason: 'needs a target that keeps state (--stateless)' });
+    expect(gate(history!, { ...settings, readOnly: true }, true)).toEqual({ status: 'not run', reason: '--read-only: would call sendMessage' });
+    expect(gate(webhook!, settings, false)).toEqual({ status: 'not run', reason: 'no webhook receiver (give --webhook-port)' });
+  });
+});
