@@ -39,13 +39,39 @@ interface ThroughputRow extends LoadResult {
   peakRssMiB: number;
 }
 
-async function throughput(name: string, start: () => Promise<ServerProcess>): Promise<ThroughputRow> {
-  const server = await start();
+const ROUNDS = 3;
+
+/**
+ * The four servers run side by side, and the load visits them in turn, round after round (2 s
+ * warm-up, then 3 × 3 s each): a slow spell of this noisy machine then hits every server alike
+ * instead of one, and the figures are medians over the rounds.
+ */
+async function throughput(servers: { name: string; start: () => Promise<ServerProcess> }[]): Promise<ThroughputRow[]> {
+  const running: ServerProcess[] = [];
   try {
-    const load = await measureLoad({ url: server.url + SEND.path, body: MESSAGE });
-    return { name, ...load, peakRssMiB: server.peakRssMiB() };
+    for (const server of servers) running.push(await server.start());
+    const rounds: LoadResult[][] = running.map(() => []);
+    for (const server of running) await measureLoad({ url: server.url + SEND.path, body: MESSAGE, warmupSeconds: 0, seconds: 2 });
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [index, server] of running.entries()) {
+        rounds[index]!.push(await measureLoad({ url: server.url + SEND.path, body: MESSAGE, warmupSeconds: 0, seconds: 3 }));
+      }
+    }
+    return running.map((server, index) => {
+      const results = rounds[index]!;
+      const pick = (key: keyof LoadResult) => median(results.map((r) => r[key]));
+      return {
+        name: servers[index]!.name,
+        requestsPerSecond: pick('requestsPerSecond'),
+        p50: pick('p50'),
+        p99: pick('p99'),
+        non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
+        errors: results.reduce((sum, r) => sum + r.errors, 0),
+        peakRssMiB: server.peakRssMiB(),
+      };
+    });
   } finally {
-    await server.stop();
+    await Promise.all(running.map((server) => server.stop()));
   }
 }
 
@@ -89,13 +115,13 @@ async function main(): Promise<void> {
   const reply = await (await fetch(probe.url + SEND.path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(MESSAGE) })).text();
   await probe.stop();
 
-  console.error('measuring throughput (4 × 10 s)...');
-  const rows = [
-    await throughput('raw Express (express.json + res.send)', () => rawExpress(reply)),
-    await throughput('stub, request + response validation', () => stub()),
-    await throughput('stub, request validation only', () => stub({ CHATAPI_VALIDATE_RESPONSES: 'false' })),
-    await throughput('Prism 5.14.2 mock (-v warn)', prism),
-  ];
+  console.error('measuring throughput (4 servers in turn, 3 rounds)...');
+  const rows = await throughput([
+    { name: 'raw Express (express.json + res.send)', start: () => rawExpress(reply) },
+    { name: 'stub, request + response validation', start: () => stub() },
+    { name: 'stub, request validation only', start: () => stub({ CHATAPI_VALIDATE_RESPONSES: 'false' }) },
+    { name: 'Prism 5.14.2 mock (-v warn)', start: prism },
+  ]);
   const [raw, full, requestOnly, prismRow] = rows as [ThroughputRow, ThroughputRow, ThroughputRow, ThroughputRow];
 
   console.error('measuring start-up (5 × stub, 5 × Prism)...');
@@ -113,7 +139,7 @@ async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10);
   say(`# Benchmark results`);
   say();
-  say(`${date} · ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}) · ${fmt(totalmem() / 2 ** 30, 1)} GiB · Node ${process.version} · loopback, autocannon 50 connections, 2 s warm-up + 8 s`);
+  say(`${date} · ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}) · ${fmt(totalmem() / 2 ** 30, 1)} GiB · Node ${process.version} · loopback, autocannon 50 connections; throughput: the four servers in turn, 2 s warm-up then 3 rounds of 3 s each, medians`);
   say();
   say(`## 1. POST /chatapi/{token} (text query), same load on each server`);
   say();

@@ -5,6 +5,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { ChatService } from './chat.js';
 import type { StubConfig } from './config.js';
 import { BODY_LIMIT_BYTES, Errors, errorHandler, type Log } from './errors.js';
+import { jsonBody } from './json-body.js';
 import { chatApiSpecForValidator, validatorMiddleware } from './openapi.js';
 import { controlRouter, type ControlDeps } from './routes/control.js';
 import { eventRoutes } from './routes/events.js';
@@ -83,7 +84,7 @@ export function createApp(deps: AppDeps): Express {
   const chatApi = express.Router();
   // The JSON parser goes before the validator (which reads req.body). They run as one router layer:
   // each layer costs the router a match and a dispatch on every request.
-  chatApi.use(inSequence([express.json({ limit: BODY_LIMIT_BYTES }), ...validatorMiddleware(chatApiSpecForValidator(), { validateResponses: config.validateResponses })]));
+  chatApi.use(inSequence([jsonBody(BODY_LIMIT_BYTES), ...validatorMiddleware(chatApiSpecForValidator(), { validateResponses: config.validateResponses })]));
   // Runs when a route matches, so after request validation: a malformed request is reported as
   // such whatever its token.
   chatApi.param('token', (_req, res, next, value: string) => {

@@ -1,5 +1,6 @@
 // Every kind of bad input gets the description's Error body (with violations), never HTML, a stack
 // trace or a crash; and responses that break the description are caught.
+import http from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BODY_LIMIT_BYTES } from '../../server-stub/errors.js';
@@ -150,6 +151,42 @@ describe('bodies that are not JSON', () => {
   it('no body and no content type → 415', async () => {
     expectError(await raw('POST', '/chatapi/token-one'), 415, 'chatapi.request.unsupported_media_type');
     expectError(await raw('POST', '/chatapi/token-one/client/c/state'), 415, 'chatapi.request.unsupported_media_type');
+  });
+
+  it('a JSON scalar instead of an object → 400 chatapi.request.malformed_json', async () => {
+    for (const body of ['123', '"hello"', 'null', '  true']) {
+      const result = await raw('POST', '/chatapi/token-one', body, { 'content-type': 'application/json' });
+      expectError(result, 400, 'chatapi.request.malformed_json');
+    }
+  });
+
+  it('a compressed body → 415 (the API takes plain JSON only)', async () => {
+    const result = await raw('POST', '/chatapi/token-one', '{"clientId":"c","query":"hi"}', { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    expectError(result, 415, 'chatapi.request.unsupported_media_type');
+  });
+
+  it('reads a chunked body split inside a multi-byte character, and stops one over the limit with 413', async () => {
+    const send = (chunks: Buffer[]) =>
+      new Promise<{ status: number; body: any }>((resolve, reject) => {
+        const req = http.request(`${stub.url}/chatapi/token-one`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+        });
+        req.on('error', reject);
+        for (const chunk of chunks) req.write(chunk);
+        req.end();
+      });
+    const whole = Buffer.from('{"clientId":"c","query":"привет"}');
+    const cut = whole.indexOf(Buffer.from('р')) + 1; // inside the two bytes of one letter
+    const ok = await send([whole.subarray(0, cut), whole.subarray(cut)]);
+    expect(ok.status).toBe(200);
+    expect(ok.body.data.answer).toContain('привет');
+    const big = Buffer.from(JSON.stringify({ clientId: 'c', query: 'x', data: { pad: 'y'.repeat(BODY_LIMIT_BYTES) } }));
+    const tooLarge = await send([big.subarray(0, 1000), big.subarray(1000)]);
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.body.error).toBe('chatapi.request.too_large');
   });
 
   it('an unsupported charset → 415', async () => {

@@ -7,6 +7,9 @@ const LONG_POLL_MS = 600;
 let stub: TestStub;
 beforeAll(async () => {
   stub = await startTestStub({ longPollMs: LONG_POLL_MS });
+  // One answered poll first, so that no test's timing includes compiling the validators on a busy machine.
+  await stub.api.operatorReply('warm-up', { text: 'hi' });
+  await stub.api.events({ clientId: 'warm-up' });
 });
 afterAll(() => stub.close());
 beforeEach(async () => {
