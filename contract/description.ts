@@ -73,7 +73,7 @@ export function valueAt(document: OpenApiDocument, pointer: string): unknown {
 }
 
 /** A schema's pointer: its `$ref` when it is one (names the component), else where it sits. */
-function schemaPointer(schema: unknown, at: string): string {
+export function schemaPointer(schema: unknown, at: string): string {
   const ref = (schema as Obj | undefined)?.$ref;
   return typeof ref === 'string' ? ref : at;
 }

@@ -1,9 +1,8 @@
 // Walks the bundled description: its operations (paths and webhooks) and every named example with
 // the schema it must satisfy, as JSON pointers that SchemaValidator understands.
+import { describeOperations, resolve, schemaPointer, valueAt } from '../../contract/description.js';
 import { pointerSegment } from '../../validation/schema-validator.js';
 import type { OpenApiDocument } from '../../validation/description.js';
-
-export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 type Obj = Record<string, unknown>;
 
@@ -24,39 +23,20 @@ export interface ExampleEntry {
   schemaPointer: string;
 }
 
-/** Follows a local `$ref` (`#/components/...`) once. */
+/** Follows local `$ref`s (`#/components/...`) to their target. */
 export function deref<T = Obj>(document: OpenApiDocument, node: unknown): T {
-  const ref = (node as Obj | undefined)?.$ref;
-  if (typeof ref !== 'string') return node as T;
-  let target: unknown = document;
-  for (const segment of ref.slice(2).split('/')) {
-    target = (target as Obj)[segment.replace(/~1/g, '/').replace(/~0/g, '~')];
-  }
-  return deref<T>(document, target);
+  return resolve(document, node, '#').value as T;
 }
 
+/** Every operation (paths, then webhooks), with its raw Operation object for checks on its fields. */
 export function operations(document: OpenApiDocument): OperationEntry[] {
-  const entries: OperationEntry[] = [];
-  for (const [kind, root, base] of [
-    ['path', document.paths, '#/paths'],
-    ['webhook', document.webhooks ?? {}, '#/webhooks'],
-  ] as const) {
-    for (const [name, item] of Object.entries(root)) {
-      for (const method of HTTP_METHODS) {
-        const operation = (item as Obj)[method] as Obj | undefined;
-        if (operation) {
-          entries.push({ kind, name, method, operation, pointer: `${base}/${pointerSegment(name)}/${method}` });
-        }
-      }
-    }
-  }
-  return entries;
-}
-
-/** Pointer to a schema, following a `$ref` so that the pointer names the component. */
-function schemaPointer(schema: unknown, fallback: string): string {
-  const ref = (schema as Obj | undefined)?.$ref;
-  return typeof ref === 'string' ? ref : fallback;
+  return describeOperations(document).map((op) => ({
+    kind: op.kind,
+    name: op.path,
+    method: op.method,
+    operation: valueAt(document, op.pointer) as Obj,
+    pointer: op.pointer,
+  }));
 }
 
 function mediaTypeExamples(document: OpenApiDocument, content: unknown, pointer: string, where: string): ExampleEntry[] {
