@@ -1160,9 +1160,9 @@ export interface components {
          */
         EventsTs: number;
         /**
-         * @description The connection id (`cid`) of the caller. Events caused by requests sent with the same `cid`
-         *     (which this connection has already received synchronously) are left out, so that nothing is
-         *     returned twice; without it, the method may return duplicates.
+         * @description The connection id (`cid`) of the caller. What this connection already has is left out, so that
+         *     nothing is returned twice: its own client requests and the synchronous bot replies to them. The
+         *     reply to its asynchronous request is still returned. Without `cid`, the method may return duplicates.
          */
         EventsCid: components["schemas"]["ConnectionId"];
         /**
@@ -1303,9 +1303,9 @@ export interface operations {
                  */
                 ts?: components["parameters"]["EventsTs"];
                 /**
-                 * @description The connection id (`cid`) of the caller. Events caused by requests sent with the same `cid`
-                 *     (which this connection has already received synchronously) are left out, so that nothing is
-                 *     returned twice; without it, the method may return duplicates.
+                 * @description The connection id (`cid`) of the caller. What this connection already has is left out, so that
+                 *     nothing is returned twice: its own client requests and the synchronous bot replies to them. The
+                 *     reply to its asynchronous request is still returned. Without `cid`, the method may return duplicates.
                  */
                 cid?: components["parameters"]["EventsCid"];
                 /**

@@ -24,5 +24,8 @@ if (!existsSync(resultsFile)) {
 }
 const results = JSON.parse(readFileSync(resultsFile, 'utf8'));
 const skipped = results.numPendingTests + results.numTodoTests;
-console.log(`${results.numPassedTests} passed, ${results.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`);
+// A file that fails to load, or a failing beforeAll, fails no test by itself: count those files
+// too, so that the line never says "0 failed" for a failed run.
+const failed = results.numFailedTests + (results.numFailedTests === 0 && !results.success ? Math.max(1, results.numFailedTestSuites) : 0);
+console.log(`${results.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(vitest.status ?? 1);

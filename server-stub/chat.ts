@@ -37,6 +37,8 @@ interface Outgoing {
   turn?: BotTurn;
   newSession?: boolean;
   cid?: string;
+  /** The cid of the connection that already has this reply (the events filter leaves it out there). */
+  eventCid?: string;
 }
 
 export class ChatService {
@@ -64,7 +66,9 @@ export class ChatService {
     const newSession = store.beginTurn(token, clientId);
     const turn = bot.respond(input);
     store.endTurn(token, clientId, turn.endSession);
-    const response = this.sendToClient(token, clientId, { author: 'BOT', questionId, replies: turn.replies, turn, newSession, cid });
+    // The reply envelope echoes cid either way; but only a sync reply has reached that connection
+    // already, so only it is tagged with the cid that the events filter leaves out.
+    const response = this.sendToClient(token, clientId, { author: 'BOT', questionId, replies: turn.replies, turn, newSession, cid, eventCid: mode === 'sync' ? cid : undefined });
     if (turn.timeout) this.scheduleTimeout(token, clientId, turn.timeout);
     if (mode === 'async') this.deliver(token, response);
     return response;
@@ -132,7 +136,9 @@ export class ChatService {
     const filter = { all: query.all, cid: query.cid, afterTs };
     const done = (events: StoredEvent[]) => {
       // The next call without `ts` goes on from here: after the last event returned, or, when none
-      // matched, after everything published so far.
+      // matched, after everything published so far. A call that gave its own `ts` pages by itself
+      // and leaves the cursor alone (a far-future `ts` must not hide later events from ts-less calls).
+      if (query.ts !== undefined) return answer(events.map(toWire));
       const last = events[events.length - 1];
       store.setEventCursor(token, clientId, last ? last.ts : Math.max(afterTs, clock.latest(token)));
       answer(events.map(toWire));
@@ -183,7 +189,7 @@ export class ChatService {
     bus.publish(token, clientId, {
       type: out.author === 'BOT' ? 'botResponse' : 'operatorResponse',
       ts,
-      cid: out.cid,
+      cid: out.eventCid,
       event: response as Record<string, unknown>,
     });
     return response;

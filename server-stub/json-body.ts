@@ -44,8 +44,14 @@ function parseStrict(text: string): unknown {
 export function jsonBody(limitBytes: number): RequestHandler {
   return (req, _res, next) => {
     const contentType = req.headers['content-type'];
+    if (contentType === undefined || !isJson(contentType)) return next();
     const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
-    if (!hasBody || contentType === undefined || !isJson(contentType)) return next();
+    if (!hasBody) {
+      // A POST that says it sends JSON and sends nothing: the validator cannot see a missing body
+      // under a oneOf or free-form schema, so it is refused here, as empty input is not JSON.
+      if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE' || req.method === 'OPTIONS') return next();
+      return next(new BodyError('entity.parse.failed', 400, 'Unexpected end of JSON input: the body is empty'));
+    }
 
     const fail = (error: BodyError) => {
       // Read and discard the rest, so that the error answer reaches the client.

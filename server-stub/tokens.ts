@@ -47,5 +47,7 @@ export function maskToken(token: string): string {
 
 /** The request path with any token in it masked, for the request log. */
 export function maskPath(path: string): string {
-  return path.replace(/^\/(chatapi|_stub\/channels)\/([^/?]+)/, (_all, prefix: string, token: string) => `/${prefix}/${maskToken(token)}`);
+  return path
+    .replace(/^\/(chatapi|_stub\/channels)\/([^/?]+)/, (_all, prefix: string, token: string) => `/${prefix}/${maskToken(token)}`)
+    .replace(/([?&]token=)([^&#]*)/g, (_all, key: string, token: string) => `${key}${maskToken(token)}`);
 }

@@ -1,10 +1,11 @@
 // The control API under /_stub/ (simulation, outside the Chat API), described in control-api.yaml
 // and validated by its own express-openapi-validator instance.
-import express, { Router } from 'express';
+import { Router } from 'express';
 import type { ChatService } from '../chat.js';
 import type { Channels, ChannelSettings } from '../channels.js';
 import { checkWebhookUrl, ConfigError } from '../config.js';
 import { ApiError, BODY_LIMIT_BYTES, Errors } from '../errors.js';
+import { jsonBody } from '../json-body.js';
 import { validatorMiddleware } from '../openapi.js';
 import type { Reply } from '../types.js';
 import type { WebhookDeliverer } from '../webhooks.js';
@@ -39,13 +40,20 @@ export function controlRouter(deps: ControlDeps): Router {
     })
     .all(allowOnly('GET'));
 
-  router.use(express.json({ limit: BODY_LIMIT_BYTES }));
+  // The same body reader as the Chat API, so that both answer a bad body the same way.
+  router.use(jsonBody(BODY_LIMIT_BYTES));
   // The validator is set up on the first control request, not at start-up: nothing on the Chat
   // API's path waits for it.
   let validation: Promise<Router> | undefined;
   router.use((req, res, next) => {
     validation ??= deps.specForValidator().then((spec) => Router().use(validatorMiddleware(spec, { validateResponses: deps.validateResponses })));
-    validation.then((validate) => validate(req, res, next), next);
+    validation.then(
+      (validate) => validate(req, res, next),
+      (error: unknown) => {
+        validation = undefined; // a failed set-up is tried again by the next request
+        next(error);
+      },
+    );
   });
 
   const settingsOf = (token: string, settings: ChannelSettings) => ({ token, ...settings });

@@ -81,6 +81,7 @@ describe('tokens', () => {
     expect(maskToken('short')).toBe('…');
     expect(maskPath('/chatapi/AbCdEfGh:0123456789abcdef/events?clientId=a')).toBe('/chatapi/AbCd…/events?clientId=a');
     expect(maskPath('/_stub/channels/AbCdEfGh:0123/settings')).toBe('/_stub/channels/AbCd…/settings');
+    expect(maskPath('/_stub/deliveries?questionId=q&token=chatapi-dev-token')).toBe('/_stub/deliveries?questionId=q&token=chat…');
   });
 });
 
