@@ -4,7 +4,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../../mock/prism.js';
 import { BUNDLE_JSON, packageRoot } from '../../validation/description.js';
 import { runCommand } from '../helpers/run-command.js';
 import { eventually, expectSchema, request } from './helpers.js';
@@ -27,16 +26,24 @@ afterEach(() => {
 /** Spawns the compiled stub and polls POST /chatapi/{token} until the first 200, like a benchmark would. */
 async function startMain(env: NodeJS.ProcessEnv = {}, token = 'chatapi-dev-token'): Promise<Started> {
   expect(existsSync(MAIN), `${MAIN} is missing: run \`npm run build\` (npm test does)`).toBe(true);
-  const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // PORT=0 and the address the stub prints: a port picked here and freed could be taken by a test
+  // in the other worker before the stub binds it.
+  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   running.push(child);
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const url = `http://127.0.0.1:${port}`;
+  let url: string | undefined;
   for (;;) {
+    url ??= /server stub on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+    if (url === undefined) {
+      if (child.exitCode !== null) throw new Error(`the stub exited with ${child.exitCode}:\n${output}`);
+      if (performance.now() - started > 15_000) throw new Error(`no address printed within 15 s:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      continue;
+    }
     if (child.exitCode !== null) throw new Error(`the stub exited with ${child.exitCode}:\n${output}`);
     if (performance.now() - started > 15_000) throw new Error(`no 200 within 15 s:\n${output}`);
     try {
