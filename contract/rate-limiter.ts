@@ -1,6 +1,7 @@
 // A token bucket shared by every request of a run, so that --rate bounds the load on the target
 // whatever the concurrency of the checks. The bucket holds one token by default: no bursts, so at
 // most `rate` requests start in any one second (plus the one that had its token already).
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export class TokenBucket {
   private tokens: number;
@@ -39,22 +40,7 @@ export class TokenBucket {
         return;
       }
       const waitMs = ((1 - this.tokens) / this.ratePerSecond) * 1000;
-      await sleep(Math.max(1, Math.ceil(waitMs)), signal);
+      await sleep(Math.max(1, Math.ceil(waitMs)), undefined, { signal });
     }
   }
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
