@@ -1,6 +1,7 @@
 // 2,000 clients each hold a long poll on /events; then an operator reply is injected for each
 // (through the stub's control API) and we time, per waiter, publish -> answer.
 import http from 'node:http';
+import { percentile } from './processes.js';
 
 export interface LongPollResult {
   waiters: number;
@@ -51,14 +52,13 @@ export async function measureLongPoll(options: {
     if (injected.status !== 200) throw new Error(`inject ${i}: ${injected.status} ${injected.text}`);
   }
   await Promise.all(polls);
-  const delays = answeredAt.map((t, i) => t - publishedAt[i]!).sort((a, b) => a - b);
-  const at = (p: number) => delays[Math.min(delays.length - 1, Math.ceil((p / 100) * delays.length) - 1)]!;
+  const delays = answeredAt.map((t, i) => t - publishedAt[i]!);
   return {
     waiters,
     rssWhileWaitingMiB,
-    p50Ms: at(50),
-    p99Ms: at(99),
-    maxMs: delays[delays.length - 1]!,
+    p50Ms: percentile(delays, 50),
+    p99Ms: percentile(delays, 99),
+    maxMs: percentile(delays, 100),
     answered: delays.filter(Number.isFinite).length,
   };
 }
