@@ -1,6 +1,9 @@
 // The command line, parsed with node:util's parseArgs (strict: an unknown option is an error) and
 // checked before anything is sent. Bad arguments are a UsageError: exit 2.
+import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { CHECK_NAMES } from './conformance.js';
+import { PHASES, type Phase } from './checks/types.js';
 
 export class UsageError extends Error {}
 
@@ -15,7 +18,15 @@ export interface CliOptions {
   timeoutMs: number;
   junit?: string;
   json?: string;
+  phases: Phase[];
+  checks?: string[];
+  excludeChecks?: string[];
+  seed: number;
+  maxExamples: number;
+  maxResponseTimeMs?: number;
 }
+
+export const DEFAULT_MAX_EXAMPLES = 25;
 
 export const DEFAULT_RATE = 20;
 /** Longer than a long poll is held (the stub: 25 s), or every events check would time out. */
@@ -37,6 +48,15 @@ Checks a Chat API deployment against the bundled description, operation by opera
   --rate N            at most N requests per second (default ${DEFAULT_RATE})
   --timeout MS        per request and per webhook wait (default ${DEFAULT_TIMEOUT_MS}); keep it above
                       the deployment's long-poll hold time
+  --phases LIST       the phases to run, in this order, comma-separated (default: all):
+                      ${PHASES.join(', ')}
+  --checks LIST       only these checks (comma-separated), e.g. not_a_server_error,behaviour
+  --exclude-checks L  every check but these
+                      checks: ${CHECK_NAMES.join(', ')}
+  --seed N            the fuzz phase's seed (printed at the start of every run): replays a run
+  --max-examples N    generated requests per operation and kind in the fuzz phase (default ${DEFAULT_MAX_EXAMPLES})
+  --max-response-time MS
+                      turns on max_response_time: any answer slower than MS is a violation
   --junit FILE        write a JUnit XML report
   --json FILE         write a JSON report
   -h, --help          show this help
@@ -86,6 +106,12 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
         timeout: { type: 'string' },
         junit: { type: 'string' },
         json: { type: 'string' },
+        phases: { type: 'string' },
+        checks: { type: 'string' },
+        'exclude-checks': { type: 'string' },
+        seed: { type: 'string' },
+        'max-examples': { type: 'string' },
+        'max-response-time': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -106,7 +132,13 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     stateless: values.stateless,
     ratePerSecond: positiveNumber('rate', values.rate, DEFAULT_RATE, false),
     timeoutMs: positiveNumber('timeout', values.timeout, DEFAULT_TIMEOUT_MS, true),
+    phases: values.phases === undefined ? [...PHASES] : list('phases', values.phases, PHASES) as Phase[],
+    seed: values.seed === undefined ? randomInt(1, 2 ** 31 - 1) : seedOf(values.seed),
+    maxExamples: positiveNumber('max-examples', values['max-examples'], DEFAULT_MAX_EXAMPLES, true),
   };
+  if (values.checks !== undefined) options.checks = list('checks', values.checks, CHECK_NAMES);
+  if (values['exclude-checks'] !== undefined) options.excludeChecks = list('exclude-checks', values['exclude-checks'], CHECK_NAMES);
+  if (values['max-response-time'] !== undefined) options.maxResponseTimeMs = positiveNumber('max-response-time', values['max-response-time'], 0, true);
   if (values['webhook-port'] !== undefined) {
     const port = positiveNumber('webhook-port', values['webhook-port'], 0, true);
     if (port > 65535) throw new UsageError(`--webhook-port must be at most 65535, not ${port}`);
@@ -125,4 +157,20 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     options.json = values.json;
   }
   return options;
+}
+
+/** A comma-separated list of known names, in the order given. */
+function list(name: string, raw: string, known: readonly string[]): string[] {
+  const items = raw.split(',').map((item) => item.trim()).filter(Boolean);
+  if (items.length === 0) throw new UsageError(`--${name} needs at least one of: ${known.join(', ')}`);
+  const unknown = items.filter((item) => !known.includes(item));
+  if (unknown.length > 0) throw new UsageError(`--${name}: unknown ${unknown.map((u) => JSON.stringify(u)).join(', ')} (known: ${known.join(', ')})`);
+  // --phases keeps the run's order, whatever order they were given in.
+  return name === 'phases' ? known.filter((k) => items.includes(k)) : items;
+}
+
+function seedOf(raw: string): number {
+  const seed = Number(raw);
+  if (!Number.isInteger(seed) || Math.abs(seed) > 2 ** 31 - 1) throw new UsageError(`--seed must be an integer of at most 31 bits, not ${JSON.stringify(raw)}`);
+  return seed;
 }

@@ -8,6 +8,7 @@ import { BUNDLE_JSON, loadDescription, packageRoot } from '../validation/descrip
 import { SchemaValidator } from '../validation/schema-validator.js';
 import { parseCli, USAGE, UsageError, type CliOptions } from './args.js';
 import { buildChecks } from './checks/index.js';
+import { CheckSelection } from './conformance.js';
 import type { CheckResult, RunSettings } from './checks/types.js';
 import { describeOperations, type OperationSpec } from './description.js';
 import { HttpClient } from './http.js';
@@ -95,7 +96,7 @@ export async function main(argv: string[] = process.argv.slice(2), io: Io = cons
     limiter: new TokenBucket(options.ratePerSecond),
     mask,
     signal: controller.signal,
-    guard: (spec) => assertOwnClients(clientIds, spec.path, spec.query ?? {}, spec.body),
+    guard: (spec) => assertOwnClients(clientIds, spec.path, spec.query ?? {}, spec.body, spec.rawQuery),
   });
 
   const onSignal = (signal: NodeJS.Signals) => controller.abort(`interrupted by ${signal}`);
@@ -121,6 +122,11 @@ export async function main(argv: string[] = process.argv.slice(2), io: Io = cons
       readOnly: options.readOnly,
       stateless: options.stateless,
       timeoutMs: options.timeoutMs,
+      phases: options.phases,
+      selection: new CheckSelection({ only: options.checks, exclude: options.excludeChecks }),
+      seed: options.seed,
+      maxExamples: options.maxExamples,
+      maxResponseTimeMs: options.maxResponseTimeMs,
     };
     const header = {
       description: { title: document.info.title, version: document.info.version },
@@ -132,6 +138,11 @@ export async function main(argv: string[] = process.argv.slice(2), io: Io = cons
         stateless: options.stateless,
         ratePerSecond: options.ratePerSecond,
         timeoutMs: options.timeoutMs,
+        phases: options.phases,
+        checks: settings.selection.names(),
+        seed: options.seed,
+        maxExamples: options.maxExamples,
+        ...(options.maxResponseTimeMs !== undefined ? { maxResponseTimeMs: options.maxResponseTimeMs } : {}),
         ...(receiver ? { webhookReceiver: receiver.url } : {}),
         ...(options.webhookUrl ? { webhookUrl: options.webhookUrl } : {}),
       },

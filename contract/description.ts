@@ -7,7 +7,7 @@ import { pointerSegment } from '../validation/schema-validator.js';
 
 export type Obj = Record<string, unknown>;
 
-const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 export interface NamedExample {
   name: string;
@@ -30,11 +30,29 @@ export interface BodySpec {
   examples: NamedExample[];
 }
 
+export interface HeaderSpec {
+  name: string;
+  required: boolean;
+  type?: string;
+  schemaPointer?: string;
+}
+
+/** An OpenAPI link: how a value of this response feeds a request to another operation. */
+export interface LinkSpec {
+  name: string;
+  operationId: string;
+  /** Parameter name → runtime expression (`$response.body#/questionId`) or a constant. */
+  parameters: Record<string, unknown>;
+  description?: string;
+}
+
 export interface ResponseSpec {
   /** The key in `responses`: `200`, `4XX` or `default`. */
   key: string;
   /** Media type → pointer to its schema (undefined when the media type has none). */
   content: Record<string, string | undefined>;
+  headers: HeaderSpec[];
+  links: LinkSpec[];
 }
 
 export interface OperationSpec {
@@ -47,6 +65,8 @@ export interface OperationSpec {
   parameters: ParameterSpec[];
   requestBody?: BodySpec;
   responses: ResponseSpec[];
+  /** `x-exactly-one-of`: query parameters of which a request gives exactly one (a schema cannot say it). */
+  exactlyOneOf?: string[];
 }
 
 /** Follows local `$ref`s (`#/...`) and returns the target with the pointer it was found at. */
@@ -133,7 +153,22 @@ function operation(document: OpenApiDocument, kind: OperationSpec['kind'], path:
       const at = `${responsePointer}/content/${pointerSegment(mediaType)}/schema`;
       content[mediaType] = media.schema === undefined ? undefined : schemaPointer(media.schema, at);
     }
-    return { key, content };
+    const headers = Object.entries((response.headers ?? {}) as Obj).map(([name, rawHeader]) => {
+      const { value: header, pointer: headerPointer } = resolve(document, rawHeader, `${responsePointer}/headers/${pointerSegment(name)}`);
+      const schema = header.schema === undefined ? undefined : resolve(document, header.schema, `${headerPointer}/schema`).value;
+      return {
+        name,
+        required: header.required === true,
+        type: typeof schema?.type === 'string' ? schema.type : undefined,
+        schemaPointer: header.schema === undefined ? undefined : schemaPointer(header.schema, `${headerPointer}/schema`),
+      };
+    });
+    const links = Object.entries((response.links ?? {}) as Obj).flatMap(([name, rawLink]) => {
+      const { value: link } = resolve(document, rawLink, `${responsePointer}/links/${pointerSegment(name)}`);
+      if (typeof link.operationId !== 'string') return [];
+      return [{ name, operationId: link.operationId, parameters: (link.parameters ?? {}) as Record<string, unknown>, description: typeof link.description === 'string' ? link.description : undefined }];
+    });
+    return { key, content, headers, links };
   });
 
   return {
@@ -145,6 +180,7 @@ function operation(document: OpenApiDocument, kind: OperationSpec['kind'], path:
     parameters: [...merged.values()],
     requestBody,
     responses,
+    ...(Array.isArray(op['x-exactly-one-of']) ? { exactlyOneOf: (op['x-exactly-one-of'] as unknown[]).map(String) } : {}),
   };
 }
 

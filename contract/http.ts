@@ -7,6 +7,10 @@ export interface RequestSpec {
   /** The path with its parameters filled in (the real token included). */
   path: string;
   query?: Record<string, string>;
+  /** A query string sent as is, after `query` (malformed percent escapes, for the coverage phase). */
+  rawQuery?: string;
+  /** Extra request headers (header parameters). */
+  headers?: Record<string, string>;
   /** A JSON body; sent with `Content-Type: application/json` unless `rawBody` is given. */
   body?: unknown;
   /** A body sent as is, with `contentType`: for negative checks. */
@@ -20,12 +24,18 @@ export interface RequestRecord {
   /** The URL with the token masked. */
   url: string;
   contentType?: string;
+  /** Header parameters sent, besides Accept and Content-Type. */
+  headers?: Record<string, string>;
   body?: unknown;
+  /** The body as sent, when it was not JSON.stringify of `body`. */
+  rawBody?: string;
 }
 
 export interface ResponseRecord {
   status: number;
   contentType: string | null;
+  /** Response headers, names in lower case. */
+  headers: Record<string, string>;
   /** The body as text, with the token masked. */
   text: string;
   /** The parsed JSON body, when it parsed. */
@@ -59,12 +69,12 @@ export class HttpClient {
     this.base = options.baseUrl.replace(/\/+$/, '');
   }
 
-  url(spec: Pick<RequestSpec, 'path' | 'query'>): string {
+  url(spec: Pick<RequestSpec, 'path' | 'query' | 'rawQuery'>): string {
     // Percent-encoding (space as %20), not URLSearchParams' form encoding: OpenAPI's query style
     // counts `+` among the reserved characters a strict server may refuse.
-    const query = Object.entries(spec.query ?? {})
-      .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
-      .join('&');
+    const parts = Object.entries(spec.query ?? {}).map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
+    if (spec.rawQuery) parts.push(spec.rawQuery);
+    const query = parts.join('&');
     return `${this.base}${spec.path}${query ? `?${query}` : ''}`;
   }
 
@@ -76,7 +86,8 @@ export class HttpClient {
     const contentType = hasBody ? (spec.contentType ?? 'application/json') : undefined;
     const request: RequestRecord = { method: spec.method.toUpperCase(), url: mask(url) };
     if (contentType) request.contentType = contentType;
-    if (spec.rawBody !== undefined) request.body = mask(spec.rawBody);
+    if (spec.headers && Object.keys(spec.headers).length > 0) request.headers = spec.headers;
+    if (spec.rawBody !== undefined) request.body = request.rawBody = mask(spec.rawBody);
     else if (spec.body !== undefined) request.body = JSON.parse(mask(JSON.stringify(spec.body))) as unknown;
 
     await this.options.limiter?.take(this.options.signal);
@@ -86,13 +97,17 @@ export class HttpClient {
     try {
       const response = await fetch(url, {
         method: request.method,
-        headers: { accept: 'application/json', ...(contentType ? { 'content-type': contentType } : {}) },
+        headers: { accept: 'application/json', ...spec.headers, ...(contentType ? { 'content-type': contentType } : {}) },
         body: spec.rawBody ?? (spec.body !== undefined ? JSON.stringify(spec.body) : undefined),
         signal,
         redirect: 'manual',
       });
       const text = mask(await response.text());
-      const record: ResponseRecord = { status: response.status, contentType: response.headers.get('content-type'), text };
+      const headers: Record<string, string> = {};
+      response.headers.forEach((value, name) => {
+        headers[name] = mask(value);
+      });
+      const record: ResponseRecord = { status: response.status, contentType: response.headers.get('content-type'), headers, text };
       if (text.length > 0) {
         try {
           record.json = JSON.parse(text) as unknown;
@@ -116,4 +131,15 @@ export class HttpClient {
 function networkMessage(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ? `${cause.code}: ${cause.message ?? ''}`.trim() : ((error as Error).message ?? String(error));
+}
+
+/** A shell line that sends the recorded request again (the token stays masked as `***`). */
+export function curlLine(request: RequestRecord): string {
+  const quote = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
+  const parts = ['curl', '-sS', '-i', '-X', request.method, quote(request.url)];
+  for (const [name, value] of Object.entries(request.headers ?? {})) parts.push('-H', quote(`${name}: ${value}`));
+  if (request.contentType) parts.push('-H', quote(`content-type: ${request.contentType}`));
+  const body = request.rawBody ?? (request.body !== undefined ? JSON.stringify(request.body) : undefined);
+  if (body !== undefined) parts.push('--data-raw', quote(body));
+  return parts.join(' ');
 }

@@ -24,6 +24,12 @@ export interface RunReport {
     stateless: boolean;
     ratePerSecond: number;
     timeoutMs: number;
+    phases: string[];
+    checks: string[];
+    /** The fuzz phase's seed: `--seed` replays the run. */
+    seed: number;
+    maxExamples: number;
+    maxResponseTimeMs?: number;
     webhookReceiver?: string;
     webhookUrl?: string;
   };

@@ -3,8 +3,9 @@
 // requests and records violations, and stops everything when the run is cut short.
 import type { OpenApiDocument } from '../validation/description.js';
 import type { SchemaValidator } from '../validation/schema-validator.js';
-import type { Check, CheckContext, CheckResult, RunSettings, Skip, CallOptions } from './checks/types.js';
-import { checkExchange, type CheckViolation, type Expectation } from './conformance.js';
+import { PHASES, type Check, type CheckContext, type CheckResult, type RunSettings, type Skip, type CallOptions } from './checks/types.js';
+import { trackAsync } from './checks/helpers.js';
+import { checkExchange, type CheckViolation, type Expectation, type ViolationCode } from './conformance.js';
 import type { OperationSpec } from './description.js';
 import type { Exchange, HttpClient } from './http.js';
 import type { RequestBuilder, RequestIds, RequestInput } from './request-builder.js';
@@ -50,7 +51,18 @@ export function fillPath(template: string, params: Record<string, string>): stri
 }
 
 /** Why a check may not run under these options, or undefined when it may. */
+/** The scenario check (chosen by name with --checks) a kind of check belongs to, if any. */
+const SCENARIO_OF: Partial<Record<Check['kind'], string>> = {
+  behaviour: 'behaviour',
+  webhook: 'webhook',
+  unsupported_method: 'unsupported_method',
+  exercised: 'exercised',
+};
+
 export function gate(check: Check, settings: RunSettings, hasWebhook: boolean): Skip | undefined {
+  const scenario = SCENARIO_OF[check.kind];
+  if (scenario && !settings.selection.has(scenario)) return { status: 'not run', reason: `the check ${scenario} is not chosen (--checks, --exclude-checks)` };
+  if (check.phase && !settings.phases.includes(check.phase)) return { status: 'not run', reason: `the ${check.phase} phase is off (--phases)` };
   if (check.stateful && settings.stateless) {
     return { status: 'not applicable', reason: 'needs a target that keeps state (--stateless)' };
   }
@@ -70,6 +82,8 @@ class RunContext implements CheckContext {
     private readonly options: RunnerOptions,
     readonly results: readonly CheckResult[],
     readonly asyncQuestionIds: Set<string>,
+    /** What a failed `expect` is, by the kind of check. */
+    private readonly defaultCode: ViolationCode,
   ) {}
 
   get settings() {
@@ -109,12 +123,13 @@ class RunContext implements CheckContext {
     return { token: this.settings.token, clientId, questionIds };
   }
 
-  async call(operationId: string, input: RequestInput, expect: Expectation, options: CallOptions = {}): Promise<Exchange> {
+  /** Sends one request to an operation; stops the run when the target is gone. */
+  private async send(operationId: string, input: RequestInput, expect: Expectation, options: CallOptions): Promise<{ op: OperationSpec; exchange: Exchange }> {
     const op = this.operation(operationId);
     // A safety net under the gate: a check that forgot to declare a writing operation fails loudly.
     if (this.settings.readOnly && !isReadOnly(operationId)) throw new Error(`${operationId} would be called under --read-only`);
     // Positive requests must be valid, or a failure would blame the target for the suite's mistake.
-    if (expect !== 'client-error' && op.requestBody && input.body !== undefined && options.rawBody === undefined) {
+    if ((expect === 'success' || expect === 'valid') && op.requestBody && input.body !== undefined && options.rawBody === undefined) {
       const { violations } = this.validator.validate(op.requestBody.schemaPointer, input.body);
       if (violations.length > 0) {
         throw new Error(`the suite built an invalid ${operationId} body: ${violations.map((v) => `${v.pointer} ${v.message}`).join('; ')}`);
@@ -122,9 +137,11 @@ class RunContext implements CheckContext {
     }
     const params = { ...input.pathParams, ...(options.token !== undefined ? { token: options.token } : {}) };
     const exchange = await this.options.http.send({
-      method: op.method,
-      path: fillPath(op.path, params),
+      method: options.method ?? op.method,
+      path: options.rawPath ?? fillPath(op.path, params),
       query: input.query,
+      rawQuery: options.rawQuery,
+      headers: options.headers,
       body: input.body,
       rawBody: options.rawBody,
       contentType: options.contentType,
@@ -133,15 +150,32 @@ class RunContext implements CheckContext {
     this.requests++;
     if (exchange.error?.kind === 'aborted') throw new RunAborted(String(this.signal.reason ?? 'the run was cut short'));
     if (exchange.error?.kind === 'network' && !(await this.options.reachable())) {
+      // The engine reports a target that stops answering as a finding, with the request that killed it.
+      this.violations.push({ code: 'target_down', operationId, request: exchange.request, message: `the target stopped answering after this request (${exchange.error.message})` });
       const reason = `the target became unreachable (${exchange.error.message})`;
       this.options.controller.abort(reason);
       throw new RunAborted(reason);
     }
     if (exchange.response) this.exercisedOps.add(operationId);
-    const violations = checkExchange(this.validator, op, exchange, expect);
+    trackAsync(this, operationId, exchange);
+    return { op, exchange };
+  }
+
+  private judge(op: OperationSpec, exchange: Exchange, expect: Expectation): CheckViolation[] {
+    return checkExchange(this.validator, op, exchange, expect, { selection: this.settings.selection, maxResponseTimeMs: this.settings.maxResponseTimeMs });
+  }
+
+  async call(operationId: string, input: RequestInput, expect: Expectation, options: CallOptions = {}): Promise<Exchange> {
+    const { op, exchange } = await this.send(operationId, input, expect, options);
+    const violations = this.judge(op, exchange, expect).map((v) => (options.label ? { ...v, case: options.label } : v));
     if (violations.length > 0) this.failedExchanges.add(exchange);
     this.violations.push(...violations);
     return exchange;
+  }
+
+  async probe(operationId: string, input: RequestInput, expect: Expectation, options: CallOptions = {}): Promise<{ exchange: Exchange; violations: CheckViolation[] }> {
+    const { op, exchange } = await this.send(operationId, input, expect, options);
+    return { exchange, violations: this.judge(op, exchange, expect) };
   }
 
   json<T>(exchange: Exchange): T {
@@ -149,9 +183,9 @@ class RunContext implements CheckContext {
     return exchange.response.json as T;
   }
 
-  expect(condition: boolean, message: string, exchange?: Exchange, pointer?: string): boolean {
+  expect(condition: boolean, message: string, exchange?: Exchange, pointer?: string, code: ViolationCode = this.defaultCode): boolean {
     if (!condition) {
-      this.violation({ message, pointer, request: exchange?.request, response: exchange?.response });
+      this.violation({ code, message, pointer, request: exchange?.request, response: exchange?.response });
     }
     return condition;
   }
@@ -179,7 +213,8 @@ async function runOne(check: Check, options: RunnerOptions, results: readonly Ch
   const skip = gate(check, options.settings, options.webhook !== undefined);
   if (skip) return { ...base, status: skip.status, reason: skip.reason, durationMs: 0, exercised: [], requests: 0, violations: [] };
 
-  const ctx = new RunContext(options, results, asyncIds);
+  const code: ViolationCode = check.kind === 'webhook' ? 'webhook' : check.kind === 'exercised' ? 'not_exercised' : check.kind === 'unsupported_method' ? 'unsupported_method' : 'behaviour';
+  const ctx = new RunContext(options, results, asyncIds, code);
   const started = performance.now();
   let outcome: void | Skip = undefined;
   let error: string | undefined;
@@ -206,7 +241,7 @@ async function runOne(check: Check, options: RunnerOptions, results: readonly Ch
   if (ctx.remark) result.note = ctx.remark;
   if (error) {
     result.error = error;
-    result.violations = [...ctx.violations, { message: `the check could not complete: ${error}` }];
+    result.violations = [...ctx.violations, { code: 'incomplete', message: `the check could not complete: ${error}` }];
   }
   return result;
 }
@@ -219,8 +254,12 @@ export async function runChecks(checks: Check[], options: RunnerOptions): Promis
     options.onResult?.(result);
   };
   try {
-    for (const phase of ['main', 'final', 'coverage'] as const) {
-      const queue = checks.filter((c) => (c.phase ?? 'main') === phase);
+    // Phases in order, each one's checks a few at a time; then what judges the whole run.
+    const groups = [...PHASES.map((phase) => checks.filter((c) => (c.stage ?? 'main') === 'main' && c.phase === phase)),
+      checks.filter((c) => (c.stage ?? 'main') === 'main' && c.phase === undefined),
+      checks.filter((c) => c.stage === 'final'),
+      checks.filter((c) => c.stage === 'last')];
+    for (const queue of groups) {
       const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency, queue.length)) }, async () => {
         for (let check = queue.shift(); check; check = queue.shift()) {
           if (options.controller.signal.aborted) throw new RunAborted(String(options.controller.signal.reason));

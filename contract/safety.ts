@@ -49,18 +49,37 @@ export class UnsafeRequestError extends Error {}
  * segment after `/client/`, query parameter, top-level body field): the last line of defence
  * should a request builder ever let an example's `user-42` through.
  */
-export function assertOwnClients(ids: ClientIds, path: string, query: Record<string, string>, body: unknown): void {
+export function assertOwnClients(ids: ClientIds, path: string, query: Record<string, string>, body: unknown, rawQuery?: string): void {
   const found: unknown[] = [];
-  const inPath = /\/client\/([^/]+)/.exec(path)?.[1];
-  if (inPath !== undefined) found.push(decodeURIComponent(inPath));
+  const inPath = /\/client\/([^/?]*)/.exec(path)?.[1];
+  if (inPath !== undefined) found.push(decodeLeniently(inPath));
   if ('clientId' in query) found.push(query.clientId);
-  if (body && typeof body === 'object' && !Array.isArray(body) && 'clientId' in body) {
-    const value = (body as Record<string, unknown>).clientId;
-    // A wrongly typed clientId in a negative check is an array holding an own id: unwrap it.
-    found.push(Array.isArray(value) ? value[0] : value);
-  }
+  for (const [name, value] of new URLSearchParams(rawQuery ?? '')) if (name === 'clientId') found.push(value);
+  if (body && typeof body === 'object' && !Array.isArray(body) && 'clientId' in body) found.push((body as Record<string, unknown>).clientId);
   for (const clientId of found) {
-    if (!ids.owns(clientId)) throw new UnsafeRequestError(`refusing to send a request for clientId ${JSON.stringify(clientId)}: not one of this run's`);
+    if (!namesNoOtherClient(ids, clientId)) throw new UnsafeRequestError(`refusing to send a request for clientId ${JSON.stringify(clientId)}: not one of this run's`);
+  }
+}
+
+/**
+ * A value that can only reach the run's own clients: one of its ids, or a value that names no
+ * client at all (empty, null, or a wrongly typed wrapper of own ids, which a server that coerces
+ * it still reads as ours). A number or another string could be someone else's client.
+ */
+function namesNoOtherClient(ids: ClientIds, value: unknown): boolean {
+  if (value === '' || value === null || value === undefined) return true;
+  if (typeof value === 'string') return ids.owns(value);
+  if (Array.isArray(value)) return value.every((item) => namesNoOtherClient(ids, item));
+  if (typeof value === 'object') return Object.values(value).every((item) => namesNoOtherClient(ids, item));
+  return false;
+}
+
+/** A path segment decoded; a malformed percent escape (sent on purpose) is judged as written. */
+function decodeLeniently(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
   }
 }
 

@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUNDLE_JSON, BUNDLE_YAML, packageRoot } from '../validation/description.js';
+import { startGuard } from './guard.js';
 
 export interface PrismOptions {
   port?: number;
@@ -46,18 +47,22 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 
 export async function startPrism(options: PrismOptions = {}): Promise<RunningPrism> {
   const host = options.host ?? '127.0.0.1';
-  const port = options.port ?? (await freePort(host));
+  // Prism listens on a private loopback port behind the guard, which takes the public one.
+  const prismPort = await freePort('127.0.0.1');
+  const guard = await startGuard({ host, port: options.port ?? 0, upstream: { host: '127.0.0.1', port: prismPort } });
+  const address = guard.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
   let document = BUNDLE_YAML;
-  let cleanup = async () => {};
+  let cleanup = () => guard.close();
   if (options.patchDocument) {
     const dir = await mkdtemp(join(tmpdir(), 'chatapi-prism-'));
     const bundle = JSON.parse(await readFile(BUNDLE_JSON, 'utf8')) as Record<string, unknown>;
     options.patchDocument(bundle);
     document = join(dir, 'openapi.json');
     await writeFile(document, JSON.stringify(bundle));
-    cleanup = () => rm(dir, { recursive: true, force: true });
+    cleanup = () => Promise.all([guard.close(), rm(dir, { recursive: true, force: true })]).then(() => undefined);
   }
-  const args = ['mock', document, '-h', host, '-p', String(port), '-v', options.verbosity ?? 'warn'];
+  const args = ['mock', document, '-h', '127.0.0.1', '-p', String(prismPort), '-v', options.verbosity ?? 'warn'];
   if (options.dynamic) args.push('-d', '--seed', options.seed ?? 'chatapi');
   const child = spawn(PRISM_BIN, args, { stdio: options.inheritOutput ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
   let output = '';

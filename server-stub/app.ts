@@ -6,6 +6,7 @@ import type { ChatService } from './chat.js';
 import type { StubConfig } from './config.js';
 import { BODY_LIMIT_BYTES, Errors, errorHandler, type Log } from './errors.js';
 import { jsonBody } from './json-body.js';
+import { rejectMalformedEscapes } from './percent-escapes.js';
 import { chatApiSpecForValidator, validatorMiddleware } from './openapi.js';
 import { controlRouter, type ControlDeps } from './routes/control.js';
 import { eventRoutes } from './routes/events.js';
@@ -78,6 +79,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
 
   app.use(cors);
+  app.use(rejectMalformedEscapes());
   if (deps.logRequest) app.use(requestLogger(deps.logRequest));
 
   // The Chat API first: it is the hot path, and its requests then pass no other router.

@@ -107,11 +107,16 @@ export class ChatService {
     return { questionId, status: message.status };
   }
 
-  /** Sets the statuses of messages sent to the client; one unknown id changes nothing (404). */
-  setStatuses(token: string, clientId: string, updates: readonly StatusUpdate[]): MessageStatusInfo[] {
+  /**
+   * Sets the statuses of messages sent to the client; one unknown id changes nothing (404).
+   * `batch`: the ids came in the body's `statuses`, so a 404 points at the member that named it.
+   */
+  setStatuses(token: string, clientId: string, updates: readonly StatusUpdate[], batch = false): MessageStatusInfo[] {
     const result = this.deps.store.setStatuses(token, clientId, updates);
     if (!result.ok) {
-      throw result.reason === 'client' ? Errors.clientNotFound(clientId) : Errors.messageNotFound(clientId, result.questionId);
+      if (result.reason === 'client') throw Errors.clientNotFound(clientId);
+      const index = updates.findIndex((u) => u.questionId === result.questionId);
+      throw Errors.messageNotFound(clientId, result.questionId, batch ? { location: 'body', path: `/statuses/${index}/questionId` } : undefined);
     }
     return updates.map((update, i) => ({ questionId: update.questionId, status: result.messages[i]!.status }));
   }

@@ -67,9 +67,14 @@ export const Errors = {
     new ApiError(404, 'chatapi.client.not_found', `Client '${clientId}' is not known to this channel.`, [
       { location: 'path', path: 'clientId', message: 'no message was exchanged with this client' },
     ]),
-  messageNotFound: (clientId: string, questionId: string) =>
+  /** `at`: where the id was given, the path parameter or a member of the body (a batch). */
+  messageNotFound: (clientId: string, questionId: string, at: Pick<Violation, 'location' | 'path'> = { location: 'path', path: 'questionId' }) =>
     new ApiError(404, 'chatapi.message.not_found', `Client '${clientId}' has no message '${questionId}'.`, [
-      { location: 'path', path: 'questionId', message: 'no bot or operator message to this client has this id' },
+      { ...at, message: 'no bot or operator message to this client has this id' },
+    ]),
+  malformedEscape: (location: 'path' | 'query', path: string, text: string) =>
+    new ApiError(400, 'chatapi.request.malformed_escape', `The ${location} has a malformed percent escape: ${JSON.stringify(text)}.`, [
+      { location, path, message: 'must be percent-encoded UTF-8 (a % followed by two hex digits, forming valid UTF-8)' },
     ]),
   internal: () => new ApiError(500, 'chatapi.internal', 'The stub failed unexpectedly; the error is in its log.'),
 };
@@ -112,6 +117,16 @@ export function validatorViolation(path: string | undefined, message: string): V
     default:
       return { message };
   }
+}
+
+/**
+ * A body that breaks a `oneOf` gets a complaint from every branch; the one that names the real
+ * problem (a value out of range, a wrong type) comes first, the branches' missing members
+ * ("must have required property 'event'" for a body that sent `query`) and the oneOf summary last.
+ */
+function mostTellingFirst(violations: Violation[]): Violation[] {
+  const rank = (v: Violation) => (/must match (exactly one|a schema in anyOf)/.test(v.message) ? 3 : /must NOT be valid/.test(v.message) ? 2 : /must have required property/.test(v.message) ? 1 : 0);
+  return [...violations].sort((a, b) => rank(a) - rank(b));
 }
 
 /**
@@ -163,7 +178,7 @@ export function toApiError(error: unknown, method: string, path: string): { apiE
             const key = `${violation.location ?? ''}|${violation.path ?? ''}|${violation.message}`;
             return seen.has(key) ? false : (seen.add(key), true);
           });
-        return { apiError: Errors.invalidRequest(violations), unexpected: false };
+        return { apiError: Errors.invalidRequest(mostTellingFirst(violations)), unexpected: false };
       }
       case 404:
         return { apiError: Errors.routeNotFound(method, path), unexpected: false };

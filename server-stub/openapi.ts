@@ -144,7 +144,8 @@ export function validatorMiddleware(apiSpec: JsonObject, options: ValidatorOptio
   const middlewares = OpenApiValidator.middleware({
     apiSpec: apiSpec as never,
     validateApiSpec: false,
-    validateRequests: { allowUnknownQueryParameters: false },
+    // A JVM web stack ignores query parameters it does not bind, and browsers add cache-busters to long polls.
+    validateRequests: { allowUnknownQueryParameters: true },
     validateResponses: options.validateResponses,
     validateSecurity: false,
     // No multipart operations: leave multer out of the chain.

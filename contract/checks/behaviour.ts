@@ -35,7 +35,7 @@ interface StatusBody {
 const show = (value: unknown) => JSON.stringify(value);
 
 function behaviour(id: string, name: string, operations: string[], run: Check['run']): Check {
-  return { id: `behaviour/${id}`, name, kind: 'behaviour', operations, stateful: true, run };
+  return { id: `behaviour/${id}`, name, kind: 'behaviour', phase: 'examples', operations, stateful: true, run };
 }
 
 async function history(ctx: CheckContext, clientId: string, query: Record<string, string> = {}) {

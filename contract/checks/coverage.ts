@@ -1,36 +1,48 @@
-// Coverage: every operation of the description (paths and webhooks) must have been exercised by a
-// check that ran, so that the suite cannot fall behind the description. An operation the run's
-// options kept the suite from calling (--read-only, no webhook receiver, --stateless for the
-// webhook) is reported the same way as those checks: not run / not applicable, not failed.
-import { describeOperation, type OperationSpec } from '../description.js';
-import { isReadOnly } from '../safety.js';
-import type { Check } from './types.js';
+// The coverage phase: deterministic boundary cases from the schema of every parameter in every
+// location and of the body, each a valid request with one thing changed. Ajv says whether the
+// changed request is still valid: a valid one must be accepted (a 2xx, or a documented 404 for
+// an id that names nothing), an invalid one rejected with a documented 4xx; every answer must
+// have a documented status, content type and body, and no answer may be a 5xx.
+import { runPool } from '../pool.js';
+import type { OperationSpec } from '../description.js';
+import { caseOf, isValidRequest, mutationsOf, toCall, type CaseContext } from '../request-cases.js';
+import { needsMessages, prepare } from './operations.js';
+import type { Check, CheckContext } from './types.js';
+
+/** Cases in flight at once: long polls among them hold until the target's timeout. */
+const CASE_CONCURRENCY = 8;
+
+export function caseContext(ctx: CheckContext): CaseContext {
+  return { document: ctx.document, validator: ctx.validator, prefix: `${ctx.newClient()}-`, token: ctx.settings.token };
+}
 
 function coverage(op: OperationSpec): Check {
   return {
-    id: `coverage/${op.operationId}`,
-    name: `coverage: ${describeOperation(op)} was exercised`,
+    id: `${op.operationId}/coverage`,
+    name: `${op.operationId}: boundary cases of every parameter and of the body`,
     kind: 'coverage',
-    operations: [],
     phase: 'coverage',
+    operations: needsMessages(op) ? [op.operationId, 'sendMessage'] : [op.operationId],
     async run(ctx) {
-      const by = ctx.results.filter((r) => (r.status === 'passed' || r.status === 'failed') && r.exercised.includes(op.operationId));
-      if (by.length > 0) {
-        ctx.note(`by ${by.length} check${by.length === 1 ? '' : 's'}, e.g. ${by[0]!.name}`);
-        return;
-      }
-      if (op.kind === 'webhook') {
-        if (ctx.settings.stateless) return { status: 'not applicable', reason: 'a target that keeps no state delivers no webhooks (--stateless)' };
-        if (!ctx.webhook) return { status: 'not run', reason: 'no webhook receiver (give --webhook-port)' };
-        if (ctx.settings.readOnly) return { status: 'not run', reason: '--read-only sends no asynchronous request' };
-      } else if (ctx.settings.readOnly && !isReadOnly(op.operationId)) {
-        return { status: 'not run', reason: `--read-only: ${op.operationId} has lasting effects` };
-      }
-      ctx.expect(false, `no check that ran got an answer from ${describeOperation(op)}`);
+      const { ids } = await prepare(ctx, op);
+      const [base] = ctx.builder.fromExamples(op, ids);
+      if (!base) throw new Error(`${op.operationId} has no example to start from`);
+      const cases = caseContext(ctx);
+      const examples = (op.requestBody?.examples ?? []).map((e) => ctx.builder.fromExamples(op, ids).find((i) => i.label === `example "${e.name}"`)?.body ?? e.value);
+      const valid = caseOf(base.label, base);
+      const requests = mutationsOf(cases, op, examples).flatMap((m) => {
+        const request = m.apply(valid);
+        return request ? [{ ...request, label: m.label }] : [];
+      });
+      await runPool(requests, CASE_CONCURRENCY, async (request) => {
+        const { input, options } = toCall(op, request);
+        await ctx.call(op.operationId, input, isValidRequest(cases, op, request) ? 'valid' : 'client-error', { ...options, label: request.label });
+      });
+      ctx.note(`${requests.length} cases`);
     },
   };
 }
 
 export function coverageChecks(operations: OperationSpec[]): Check[] {
-  return operations.map(coverage);
+  return operations.filter((op) => op.kind === 'path').map(coverage);
 }

@@ -1,9 +1,14 @@
-// The whole suite, in the order it is reported: per-operation positive checks, negative checks,
-// behaviour, webhooks, then coverage of every operation.
+// The whole suite, in the order it is reported: the examples phase (per-operation positive checks,
+// negative checks, behaviour, webhooks), the coverage, fuzz and stateful phases, then whether
+// every operation was exercised.
 import type { OperationSpec } from '../description.js';
 import { behaviourChecks } from './behaviour.js';
+import { exercisedChecks } from './exercised.js';
 import { coverageChecks } from './coverage.js';
+import { fuzzChecks } from './fuzz.js';
+import { unsupportedMethodChecks } from './methods.js';
 import { negativeChecks } from './negative.js';
+import { statefulChecks } from './stateful.js';
 import { operationChecks } from './operations.js';
 import type { Check } from './types.js';
 import { webhookChecks } from './webhooks.js';
@@ -15,6 +20,10 @@ export function buildChecks(operations: OperationSpec[]): Check[] {
     ...behaviourChecks(),
     ...webhookChecks(operations),
     ...coverageChecks(operations),
+    ...unsupportedMethodChecks(operations),
+    ...fuzzChecks(operations),
+    ...statefulChecks(operations),
+    ...exercisedChecks(operations),
   ];
   const ids = new Set<string>();
   for (const check of checks) {

@@ -18,6 +18,7 @@ function invalidBodies(op: OperationSpec): Check {
     id: `${op.operationId}/invalid-body`,
     name: `${op.operationId}: invalid bodies are rejected`,
     kind: 'negative',
+    phase: 'examples',
     operations: [op.operationId],
     async run(ctx) {
       const valid = validInput(ctx, op);
@@ -36,6 +37,7 @@ function unsupportedMediaType(op: OperationSpec): Check {
     id: `${op.operationId}/unsupported-media-type`,
     name: `${op.operationId}: a body that is not ${op.requestBody?.mediaType ?? 'JSON'} is rejected`,
     kind: 'negative',
+    phase: 'examples',
     operations: [op.operationId],
     async run(ctx) {
       const valid = validInput(ctx, op);
@@ -49,6 +51,7 @@ function missingParameter(op: OperationSpec, name: string): Check {
     id: `${op.operationId}/missing-${name}`,
     name: `${op.operationId}: a missing required parameter ${name} is rejected`,
     kind: 'negative',
+    phase: 'examples',
     operations: [op.operationId],
     async run(ctx) {
       const valid = validInput(ctx, op);
@@ -63,6 +66,7 @@ function wronglyTypedParameter(op: OperationSpec, name: string, value: string): 
     id: `${op.operationId}/wrong-type-${name}`,
     name: `${op.operationId}: a wrongly typed parameter ${name} is rejected`,
     kind: 'negative',
+    phase: 'examples',
     operations: [op.operationId],
     async run(ctx) {
       const valid = validInput(ctx, op);
@@ -77,6 +81,7 @@ function unknownToken(op: OperationSpec): Check {
     id: `${op.operationId}/unknown-token`,
     name: `${op.operationId}: an unknown token is rejected`,
     kind: 'negative',
+    phase: 'examples',
     operations: [op.operationId],
     // A mock accepts any token.
     stateful: true,

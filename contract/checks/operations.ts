@@ -19,7 +19,7 @@ export function needsMessages(op: OperationSpec): boolean {
  * two messages of that client (the bot's replies to two queries) — unless --read-only forbids
  * sending them, in which case the example ids stand and a documented 404 is acceptable.
  */
-async function prepare(ctx: CheckContext, op: OperationSpec): Promise<{ ids: RequestIds; expectSuccess: boolean }> {
+export async function prepare(ctx: CheckContext, op: OperationSpec): Promise<{ ids: RequestIds; expectSuccess: boolean }> {
   const clientId = ctx.newClient();
   if (!needsMessages(op)) return { ids: ctx.ids(clientId), expectSuccess: true };
   if (ctx.settings.readOnly) return { ids: ctx.ids(clientId), expectSuccess: false };
@@ -32,6 +32,7 @@ function positiveCheck(op: OperationSpec, source: 'examples' | 'schemas'): Check
     id: `${op.operationId}/${source}`,
     name: `${op.operationId}: ${source === 'examples' ? 'requests from the examples' : 'requests generated from the schemas'}`,
     kind: 'operation',
+    phase: 'examples',
     operations: needsMessages(op) ? [op.operationId, 'sendMessage'] : [op.operationId],
     async run(ctx) {
       const { ids, expectSuccess } = await prepare(ctx, op);

@@ -1,13 +1,17 @@
 // What a check is and what it may use while it runs.
 import type { OpenApiDocument } from '../../validation/description.js';
 import type { SchemaValidator } from '../../validation/schema-validator.js';
-import type { CheckViolation, Expectation } from '../conformance.js';
+import type { CheckSelection, CheckViolation, Expectation, ViolationCode } from '../conformance.js';
 import type { OperationSpec } from '../description.js';
 import type { Exchange } from '../http.js';
 import type { RequestBuilder, RequestIds, RequestInput } from '../request-builder.js';
 import type { WebhookReceiver } from '../webhook-receiver.js';
 
-export type CheckKind = 'operation' | 'negative' | 'behaviour' | 'webhook' | 'coverage';
+export type CheckKind = 'operation' | 'negative' | 'behaviour' | 'webhook' | 'coverage' | 'fuzz' | 'stateful' | 'unsupported_method' | 'exercised';
+
+/** The phases of a run, in the order they run; each can be turned off with --phases. */
+export const PHASES = ['examples', 'coverage', 'fuzz', 'stateful'] as const;
+export type Phase = (typeof PHASES)[number];
 
 /**
  * `not run`: the run's options kept it from running (no webhook receiver, --read-only);
@@ -27,8 +31,10 @@ export interface Check {
   stateful?: boolean;
   /** Needs the webhook receiver (--webhook-port): not run without it. */
   webhook?: boolean;
-  /** `final` checks run after every `main` check (they judge what the others left); `coverage` last of all. */
-  phase?: 'main' | 'final' | 'coverage';
+  /** The phase the check belongs to; the `exercised` checks belong to none and always run. */
+  phase?: Phase;
+  /** `final` checks run after every phase (they judge what the others left); `last` after those. */
+  stage?: 'main' | 'final' | 'last';
   run(ctx: CheckContext): Promise<void | Skip>;
 }
 
@@ -62,6 +68,16 @@ export interface RunSettings {
   readOnly: boolean;
   stateless: boolean;
   timeoutMs: number;
+  /** The phases this run goes through. */
+  phases: readonly Phase[];
+  /** The judges and scenario checks that are on. */
+  selection: CheckSelection;
+  /** The fuzz phase's seed: printed at the start, `--seed` replays a run. */
+  seed: number;
+  /** Generated requests per operation and polarity in the fuzz phase. */
+  maxExamples: number;
+  /** The response-time limit of `max_response_time`; off when undefined. */
+  maxResponseTimeMs?: number;
 }
 
 export interface CallOptions {
@@ -70,6 +86,14 @@ export interface CallOptions {
   rawBody?: string;
   contentType?: string;
   timeoutMs?: number;
+  /** Send to this path instead of the operation's filled template (malformed segments). */
+  rawPath?: string;
+  rawQuery?: string;
+  headers?: Record<string, string>;
+  /** Send with this method instead of the operation's (unsupported methods). */
+  method?: string;
+  /** What the request tries (a coverage case), shown with its violations. */
+  label?: string;
 }
 
 export interface CheckContext {
@@ -93,8 +117,10 @@ export interface CheckContext {
   call(operationId: string, input: RequestInput, expect: Expectation, options?: CallOptions): Promise<Exchange>;
   /** The JSON body of a conformant exchange; stops the check if the exchange had a violation. */
   json<T>(exchange: Exchange): T;
-  /** Records a violation unless `condition` holds; returns `condition`. */
-  expect(condition: boolean, message: string, exchange?: Exchange, pointer?: string): boolean;
+  /** Records a violation unless `condition` holds (code: the check's kind, `behaviour` or `webhook`); returns `condition`. */
+  expect(condition: boolean, message: string, exchange?: Exchange, pointer?: string, code?: ViolationCode): boolean;
+  /** Sends a request and judges it without recording anything: for the fuzz phase's shrinking. */
+  probe(operationId: string, input: RequestInput, expect: Expectation, options?: CallOptions): Promise<{ exchange: Exchange; violations: CheckViolation[] }>;
   violation(violation: CheckViolation): void;
   /** Counts an operation as exercised (the webhook, by a payload received). */
   exercised(operationId: string): void;

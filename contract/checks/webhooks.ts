@@ -10,6 +10,7 @@ import type { Check, CheckContext } from './types.js';
 function payloadViolations(ctx: CheckContext, webhook: OperationSpec, payload: ReceivedPayload): CheckViolation[] {
   const request = { method: payload.method, url: `${ctx.webhook?.url.replace(/\/$/, '') ?? ''}${payload.path}`, contentType: payload.contentType ?? undefined, body: payload.json ?? payload.text };
   return payload.violations.map((v) => ({
+    code: 'webhook' as const,
     operationId: webhook.operationId,
     pointer: v.pointer,
     keyword: v.keyword,
@@ -23,6 +24,7 @@ function asyncDelivered(webhook: OperationSpec): Check {
     id: `${webhook.operationId}/async-reply`,
     name: `webhook ${webhook.path}: the reply to an async request is delivered as an array with its questionId`,
     kind: 'webhook',
+    phase: 'examples',
     operations: [ASYNC_OPERATION],
     stateful: true,
     webhook: true,
@@ -59,7 +61,8 @@ function everyPayloadValid(webhook: OperationSpec): Check {
     stateful: true,
     webhook: true,
     // After the other checks: it judges what they caused.
-    phase: 'final',
+    phase: 'examples',
+    stage: 'final',
     async run(ctx) {
       const receiver = ctx.webhook!;
       const expected = [...ctx.asyncQuestionIds];

@@ -30,7 +30,7 @@ function body(value: unknown): string {
 export function formatViolations(violations: readonly CheckViolation[]): string[] {
   const lines: string[] = [];
   violations.forEach((v, i) => {
-    lines.push(`    - ${v.message}`);
+    lines.push(`    - [${v.code}] ${v.message}${v.case ? `  (${v.case})` : ''}`);
     const next = violations[i + 1];
     if (next && next.request === v.request && next.response === v.response) return;
     if (v.request) {
@@ -40,6 +40,7 @@ export function formatViolations(violations: readonly CheckViolation[]): string[
     if (v.response) {
       lines.push(`      response: ${v.response.status} ${v.response.contentType ?? '(no content type)'}  ${body(v.response.text)}`);
     }
+    if (v.curl) lines.push(`      reproduce: ${v.curl}`);
   });
   return lines;
 }
@@ -67,6 +68,7 @@ export function formatHeader(report: Pick<RunReport, 'description' | 'target' | 
   return [
     `chatapi-contract: ${report.target} against ${report.description.title} ${report.description.version}`,
     `run ${report.runId}: clientIds ${report.clientIdPrefix}*; ${flags.join(', ')}`,
+    `phases ${o.phases.join(', ')}; seed ${o.seed} (replay with --seed ${o.seed}); ${o.maxExamples} examples per operation${o.maxResponseTimeMs !== undefined ? `; response-time limit ${o.maxResponseTimeMs} ms` : ''}`,
     '',
   ].join('\n');
 }

@@ -34,7 +34,7 @@ function testcase(result: CheckResult): Record<string, unknown> {
   if (result.status === 'failed') {
     node.failure = {
       '@_message': xmlText(result.violations[0]?.message ?? 'failed'),
-      '@_type': result.error ? 'incomplete' : 'contract-violation',
+      '@_type': result.error ? 'incomplete' : (result.violations[0]?.code ?? 'contract-violation'),
       '#text': xmlText(formatViolations(result.violations).join('\n')),
     };
   } else if (result.status === 'not run' || result.status === 'not applicable') {

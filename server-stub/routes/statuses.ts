@@ -17,7 +17,7 @@ export function statusRoutes(router: Router, chat: ChatService): void {
   });
   router.post('/:token/client/:clientId/message-statuses', (req, res) => {
     const { statuses } = req.body as { statuses: StatusUpdate[] };
-    res.json({ statuses: chat.setStatuses(tokenOf(res), req.params.clientId!, statuses) });
+    res.json({ statuses: chat.setStatuses(tokenOf(res), req.params.clientId!, statuses, true) });
   });
   router.get('/:token/client/:clientId/message-not-read-count', (req, res) => {
     res.json({ count: chat.unreadCount(tokenOf(res), req.params.clientId!) });
