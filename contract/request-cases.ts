@@ -6,6 +6,7 @@ import type { Obj, OperationSpec, ParameterSpec } from './description.js';
 import type { SchemaValidator } from '../validation/schema-validator.js';
 import type { OpenApiDocument } from '../validation/description.js';
 import type { CallOptions } from './checks/types.js';
+import type { Expectation } from './conformance.js';
 import type { RequestInput } from './request-builder.js';
 import { boundaryValues, branchesOf, objectProperties, parameterText, parameterValid, typeOf, flatten } from './schema-values.js';
 
@@ -44,8 +45,22 @@ export interface CaseContext {
   validator: SchemaValidator;
   /** The run's clientId prefix: every clientId sent starts with it. */
   prefix: string;
-  /** The channel token: any other value of the token parameter must be refused (401 or 400). */
-  token: string;
+  /**
+   * The channel token: any other value of the token parameter must be refused (401 or 400).
+   * Undefined for a target that takes any token (a mock): then only the schema decides.
+   */
+  token?: string;
+}
+
+/**
+ * What the description says of a request: `valid` must be accepted, `invalid` rejected with a
+ * documented 4xx; `unspecified` when only an `x-` hint a schema cannot carry rules it out (such as
+ * `x-exactly-one-of`), and then any documented answer will do.
+ */
+export type Polarity = 'valid' | 'invalid' | 'unspecified';
+
+export function expectationOf(polarity: Polarity): Expectation {
+  return polarity === 'valid' ? 'valid' : polarity === 'invalid' ? 'client-error' : 'documented';
 }
 
 const OWN_IDS = new Set(['clientId']);
@@ -77,7 +92,14 @@ export function toCall(op: OperationSpec, request: CaseRequest): { input: Reques
   return { input: { pathParams: request.path, query: request.query, body: request.body }, options };
 }
 
-/** Whether the request is one the description allows. */
+/** Whether the description allows the request, forbids it, or leaves it to prose. */
+export function polarityOf(ctx: CaseContext, op: OperationSpec, request: CaseRequest): Polarity {
+  if (!isValidRequest(ctx, op, request)) return 'invalid';
+  if (op.exactlyOneOf && op.exactlyOneOf.filter((name) => request.query[name] !== undefined).length !== 1) return 'unspecified';
+  return 'valid';
+}
+
+/** Whether the request is valid against the description's schemas (and the channel's token). */
 export function isValidRequest(ctx: CaseContext, op: OperationSpec, request: CaseRequest): boolean {
   if (request.rawQuery || (request.rawPath && Object.keys(request.rawPath).length > 0)) return false;
   if (request.rawBody !== undefined && request.contentType !== undefined && !request.contentType.startsWith('application/json')) return false;
@@ -90,10 +112,9 @@ export function isValidRequest(ctx: CaseContext, op: OperationSpec, request: Cas
       continue;
     }
     if (p.in === 'path' && text === '') return false;
-    if (p.in === 'path' && p.name === 'token' && text !== ctx.token) return false;
+    if (p.in === 'path' && p.name === 'token' && ctx.token !== undefined && text !== ctx.token) return false;
     if (!parameterValid(p.schema, text, (value) => ctx.validator.validate(p.schemaPointer, value).valid)) return false;
   }
-  if (op.exactlyOneOf && op.exactlyOneOf.filter((name) => request.query[name] !== undefined).length !== 1) return false;
   if (op.requestBody) {
     if (request.rawBody !== undefined) {
       try {

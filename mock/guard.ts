@@ -1,9 +1,12 @@
-// A guard in front of Prism: Prism 5.14 dies (an uncaught URIError in its path-parameter parsing)
-// on a request path with a malformed percent escape such as `/chatapi/%E0%A4%A/events`, and a mock
-// a front-end team shares must not fall over because one client sent a broken URL. The guard
-// answers such requests itself with the description's 400 (an `Error` body, as the stub does) and
-// passes everything else through to Prism untouched.
-import { createServer, request as forward, type Server } from 'node:http';
+// A guard in front of Prism, for the requests Prism 5.14 gets wrong:
+// - a path with a malformed percent escape such as `/chatapi/%E0%A4%A/events` kills it (an uncaught
+//   URIError in its path-parameter parsing), and a mock a front-end team shares must not fall over
+//   because one client sent a broken URL;
+// - a body that is not JSON gets Prism's own error shape, not the description's `Error`;
+// - an empty query value (`?cid=`) is taken for an absent parameter, so `minLength: 1` is not applied.
+// The guard answers those itself with the description's 400 (an `Error` body, as the stub does)
+// and passes everything else through to Prism untouched.
+import { createServer, request as forward, type Server, type ServerResponse } from 'node:http';
 
 function decodes(text: string): boolean {
   try {
@@ -30,29 +33,75 @@ export interface Guard {
   close(): Promise<void>;
 }
 
-export function startGuard(options: { host: string; port: number; upstream: { host: string; port: number } }): Promise<Guard> {
+export interface GuardOptions {
+  host: string;
+  port: number;
+  upstream: { host: string; port: number };
+  /** Query parameters whose schema forbids an empty value (derived from the description). */
+  nonEmptyQuery: ReadonlySet<string>;
+}
+
+/** Bodies larger than this are passed to Prism unread (it answers 413 itself). */
+const MAX_CHECKED_BODY = 1024 * 1024;
+
+function badRequest(res: ServerResponse, code: string, message: string, violation: { location: string; path: string; message: string }): void {
+  res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: code, message, status: 400, violations: [violation] }));
+}
+
+/** The name of a query parameter given with an empty value that its schema forbids. */
+function emptyQueryValue(url: string, nonEmpty: ReadonlySet<string>): string | undefined {
+  const mark = url.indexOf('?');
+  if (mark < 0) return undefined;
+  for (const [name, value] of new URLSearchParams(url.slice(mark + 1))) if (value === '' && nonEmpty.has(name)) return name;
+  return undefined;
+}
+
+export function startGuard(options: GuardOptions): Promise<Guard> {
   const server = createServer((req, res) => {
-    const bad = malformedPart(req.url ?? '/');
+    const url = req.url ?? '/';
+    const bad = malformedPart(url);
     if (bad) {
       req.resume();
-      const body = {
-        error: 'chatapi.request.malformed_escape',
-        message: `The ${bad.location} has a malformed percent escape: ${JSON.stringify(bad.text)}.`,
-        status: 400,
-        violations: [{ location: bad.location, path: bad.text, message: 'must be percent-encoded UTF-8' }],
-      };
-      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      badRequest(res, 'chatapi.request.malformed_escape', `The ${bad.location} has a malformed percent escape: ${JSON.stringify(bad.text)}.`, {
+        location: bad.location,
+        path: bad.text,
+        message: 'must be percent-encoded UTF-8',
+      });
       return;
     }
-    const upstream = forward({ host: options.upstream.host, port: options.upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
+    const empty = emptyQueryValue(url, options.nonEmptyQuery);
+    if (empty !== undefined) {
+      req.resume();
+      badRequest(res, 'chatapi.request.invalid', `query ${empty}: must NOT have fewer than 1 characters`, { location: 'query', path: empty, message: 'must NOT have fewer than 1 characters' });
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_CHECKED_BODY) chunks.push(chunk);
     });
-    upstream.on('error', (error) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: 'chatapi.mock.unavailable', message: `Prism did not answer: ${error.message}`, status: 502 }));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const json = /^application\/(.+\+)?json/i.test(req.headers['content-type'] ?? '');
+      if (json && body.length > 0 && size <= MAX_CHECKED_BODY) {
+        try {
+          JSON.parse(body.toString('utf8'));
+        } catch (error) {
+          badRequest(res, 'chatapi.request.malformed_json', 'The request body is not valid JSON.', { location: 'body', path: '', message: (error as Error).message });
+          return;
+        }
+      }
+      const upstream = forward({ host: options.upstream.host, port: options.upstream.port, method: req.method, path: url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', (error) => {
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'chatapi.mock.unavailable', message: `Prism did not answer: ${error.message}`, status: 502 }));
+      });
+      upstream.end(body);
     });
-    req.pipe(upstream);
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

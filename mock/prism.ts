@@ -4,7 +4,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUNDLE_JSON, BUNDLE_YAML, packageRoot } from '../validation/description.js';
+import { describeOperations } from '../contract/description.js';
+import { parameterValid } from '../contract/schema-values.js';
+import { BUNDLE_JSON, BUNDLE_YAML, loadDescription, packageRoot } from '../validation/description.js';
+import { SchemaValidator } from '../validation/schema-validator.js';
 import { startGuard } from './guard.js';
 
 export interface PrismOptions {
@@ -32,6 +35,19 @@ export interface RunningPrism {
 
 const PRISM_BIN = join(packageRoot(), 'node_modules', '.bin', 'prism');
 
+/** Query parameters that no operation lets be empty, read from the description. */
+export function nonEmptyQueryParameters(document = loadDescription()): Set<string> {
+  const validator = new SchemaValidator(document);
+  const byName = new Map<string, boolean>();
+  for (const op of describeOperations(document)) {
+    for (const p of op.parameters.filter((q) => q.in === 'query')) {
+      const forbids = !parameterValid(p.schema, '', (value) => validator.validate(p.schemaPointer, value).valid);
+      byName.set(p.name, (byName.get(p.name) ?? true) && forbids);
+    }
+  }
+  return new Set([...byName].filter(([, forbids]) => forbids).map(([name]) => name));
+}
+
 /** Any free port on loopback: Prism needs a number up front. */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   const { createServer } = await import('node:net');
@@ -49,7 +65,7 @@ export async function startPrism(options: PrismOptions = {}): Promise<RunningPri
   const host = options.host ?? '127.0.0.1';
   // Prism listens on a private loopback port behind the guard, which takes the public one.
   const prismPort = await freePort('127.0.0.1');
-  const guard = await startGuard({ host, port: options.port ?? 0, upstream: { host: '127.0.0.1', port: prismPort } });
+  const guard = await startGuard({ host, port: options.port ?? 0, upstream: { host: '127.0.0.1', port: prismPort }, nonEmptyQuery: nonEmptyQueryParameters() });
   const address = guard.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   let document = BUNDLE_YAML;
@@ -89,7 +105,8 @@ export async function startPrism(options: PrismOptions = {}): Promise<RunningPri
       throw new Error(`Prism exited with ${child.exitCode}:\n${output}`);
     }
     try {
-      await fetch(`${url}/chatapi/ready-probe/client/probe/message-not-read-count`);
+      // Prism itself, not the guard (which answers 502 while Prism is not up).
+      await fetch(`http://127.0.0.1:${prismPort}/chatapi/ready-probe/client/probe/message-not-read-count`);
       return running;
     } catch {
       await new Promise((r) => setTimeout(r, 100));

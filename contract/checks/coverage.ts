@@ -5,7 +5,7 @@
 // have a documented status, content type and body, and no answer may be a 5xx.
 import { runPool } from '../pool.js';
 import type { OperationSpec } from '../description.js';
-import { caseOf, isValidRequest, mutationsOf, toCall, type CaseContext } from '../request-cases.js';
+import { caseOf, expectationOf, mutationsOf, polarityOf, toCall, type CaseContext } from '../request-cases.js';
 import { needsMessages, prepare } from './operations.js';
 import type { Check, CheckContext } from './types.js';
 
@@ -13,7 +13,7 @@ import type { Check, CheckContext } from './types.js';
 const CASE_CONCURRENCY = 8;
 
 export function caseContext(ctx: CheckContext): CaseContext {
-  return { document: ctx.document, validator: ctx.validator, prefix: `${ctx.newClient()}-`, token: ctx.settings.token };
+  return { document: ctx.document, validator: ctx.validator, prefix: `${ctx.newClient()}-`, token: ctx.settings.stateless ? undefined : ctx.settings.token };
 }
 
 function coverage(op: OperationSpec): Check {
@@ -36,7 +36,7 @@ function coverage(op: OperationSpec): Check {
       });
       await runPool(requests, CASE_CONCURRENCY, async (request) => {
         const { input, options } = toCall(op, request);
-        await ctx.call(op.operationId, input, isValidRequest(cases, op, request) ? 'valid' : 'client-error', { ...options, label: request.label });
+        await ctx.call(op.operationId, input, expectationOf(polarityOf(cases, op, request)), { ...options, label: request.label });
       });
       ctx.note(`${requests.length} cases`);
     },

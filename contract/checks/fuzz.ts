@@ -13,7 +13,7 @@ import type { CheckViolation } from '../conformance.js';
 import type { OperationSpec } from '../description.js';
 import { curlLine, type Exchange } from '../http.js';
 import { runPool } from '../pool.js';
-import { caseOf, isValidRequest, mutationsOf, toCall, type CaseContext, type CaseRequest } from '../request-cases.js';
+import { caseOf, expectationOf, mutationsOf, polarityOf, toCall, type CaseContext, type CaseRequest } from '../request-cases.js';
 import { seedOf } from '../request-builder.js';
 import { parameterText, schemaArbitrary } from '../schema-values.js';
 import { caseContext } from './coverage.js';
@@ -66,7 +66,7 @@ async function fuzzProperty(ctx: CheckContext, cases: CaseContext, op: Operation
     const known = memo.get(key);
     if (known) return known;
     const { input, options } = toCall(op, request);
-    const probe = await ctx.probe(op.operationId, input, isValidRequest(cases, op, request) ? 'valid' : 'client-error', options);
+    const probe = await ctx.probe(op.operationId, input, expectationOf(polarityOf(cases, op, request)), options);
     memo.set(key, probe);
     return probe;
   };

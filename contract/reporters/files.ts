@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { XMLBuilder } from 'fast-xml-parser';
-import type { CheckKind, CheckResult } from '../checks/types.js';
+import type { CheckResult } from '../checks/types.js';
 import type { RunReport } from '../report.js';
 import { formatViolations } from './console.js';
 
@@ -44,7 +44,8 @@ function testcase(result: CheckResult): Record<string, unknown> {
 }
 
 export function junitXml(report: RunReport): string {
-  const kinds: CheckKind[] = ['operation', 'negative', 'behaviour', 'webhook', 'coverage'];
+  // Suites in the order their first check ran: phase by phase.
+  const kinds = [...new Set(report.checks.map((c) => c.kind))];
   const suites = kinds
     .map((kind) => report.checks.filter((c) => c.kind === kind))
     .filter((checks) => checks.length > 0)

@@ -1,5 +1,6 @@
-// Issue 4, against the Prism mock with --stateless: every stateless check passes; the checks that
-// need a target with state (behaviour, unknown token, webhooks) are reported not applicable.
+// Against the Prism mock with --stateless: every phase that needs no state passes (examples,
+// coverage, fuzz); the checks that need a target with state (behaviour, unknown token, webhooks,
+// links) are reported not applicable.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrism, type RunningPrism } from '../../mock/prism.js';
 import { runCli, statuses, type CliRun } from './helpers.js';
@@ -11,7 +12,7 @@ describe('chatapi-contract --stateless against the Prism mock', () => {
 
   beforeAll(async () => {
     prism = await startPrism();
-    run = await runCli(['--base-url', prism.url, '--token', 'chatapi-dev-token', '--stateless', '--rate', '1000']);
+    run = await runCli(['--base-url', prism.url, '--token', 'chatapi-dev-token', '--stateless', '--rate', '1000', '--seed', '11']);
     found = statuses(run.stdout);
   });
   afterAll(() => prism?.close());
@@ -31,9 +32,24 @@ describe('chatapi-contract --stateless against the Prism mock', () => {
   });
 
   it('still exercised every path operation with requests from examples and schemas', () => {
-    const positive = [...found].filter(([name]) => / requests (from the examples|generated from the schemas)$/.test(name));
+    const positive = [...found].filter(([name]) => /: requests (from the examples|generated from the schemas)$/.test(name));
     expect(positive.length).toBe(22);
     expect(positive.every(([, s]) => s === 'passed')).toBe(true);
-    expect(found.get('coverage: receiveChatApiMessage (webhook chatApiMessage) was exercised')).toBe('not applicable');
+    expect(found.get('exercised: receiveChatApiMessage (webhook chatApiMessage) answered a check')).toBe('not applicable');
+  });
+
+  it('ran the coverage and fuzz phases, which need no state, and they passed; the stateful phase is not applicable', () => {
+    const phase = (pattern: RegExp) => [...found].filter(([name]) => pattern.test(name));
+    expect(phase(/: boundary cases of every parameter/).length).toBe(11);
+    expect(phase(/: random requests generated from the schemas$/).length).toBe(11);
+    expect(phase(/: (boundary cases|random requests)/).every(([, s]) => s === 'passed')).toBe(true);
+    expect(phase(/: the links of its answer/).every(([, s]) => s === 'not applicable')).toBe(true);
+  });
+
+  it('survives a malformed percent escape in a path (the guard in front of Prism answers 400)', async () => {
+    const response = await fetch(`${prism.url}/chatapi/%E0%A4%A/client/c/state`);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toBe('chatapi.request.malformed_escape');
+    expect((await fetch(`${prism.url}/chatapi/chatapi-dev-token/client/c/state`)).status).toBe(200);
   });
 });

@@ -1,5 +1,6 @@
-// Issue 4, against the server stub: through the installed command (bin → build), with a webhook
-// receiver, every check passes, every operation is covered, and both report files are written.
+// Against the server stub: through the installed command (bin → build), with a webhook receiver,
+// every phase runs (examples, coverage, fuzz, stateful) and every check passes with 0 violations,
+// every operation is exercised, and both report files are written.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ describe('npx chatapi-contract against the server stub, with a webhook receiver'
   beforeAll(async () => {
     ensureBuilt();
     target = await stubBehindProxy({ webhook: true });
-    run = await runCli([...target.args, '--junit', junit, '--json', json], { via: 'bin' });
+    run = await runCli([...target.args, '--junit', junit, '--json', json], { via: 'bin', timeoutMs: 90_000 });
   });
   afterAll(() => target?.close());
 
@@ -43,7 +44,7 @@ describe('npx chatapi-contract against the server stub, with a webhook receiver'
   it('covered every operation of the description, webhooks included', () => {
     const found = statuses(run.stdout);
     for (const op of describeOperations(loadDescription())) {
-      const line = [...found].find(([name]) => name.startsWith(`coverage: ${op.operationId} `));
+      const line = [...found].find(([name]) => name.startsWith(`exercised: ${op.operationId} `));
       expect(line?.[1], op.operationId).toBe('passed');
     }
   });
@@ -57,12 +58,22 @@ describe('npx chatapi-contract against the server stub, with a webhook receiver'
         return undefined;
       }
     };
+    const decoded = (id: string) => {
+      try {
+        return decodeURIComponent(id);
+      } catch {
+        return id; // a malformed escape the coverage phase sent on purpose, after an own id
+      }
+    };
     const ids = target.proxy.requests
-      .flatMap((r) => [/\/client\/([^/]+)/.exec(r.path)?.[1], r.query.get('clientId') ?? undefined, bodyClient(r.body)])
-      .filter((id) => id !== undefined)
-      .map((id) => decodeURIComponent(String(id)));
-    expect(ids.length).toBeGreaterThan(200);
-    expect(ids.filter((id) => !/^contract-[0-9a-z]+-\d+$/.test(id))).toEqual([]);
+      .flatMap((r) => [/\/client\/([^/]*)/.exec(r.path)?.[1], r.query.get('clientId') ?? undefined, bodyClient(r.body)])
+      .filter((id) => id !== undefined && id !== null && id !== '')
+      // A wrongly typed clientId of a boundary case wraps own ids in an array or an object.
+      .flatMap((id) => (typeof id === 'string' ? [decoded(id)] : JSON.stringify(id).match(/"[^"]*"/g)?.map((s) => s.slice(1, -1)).filter((s) => s !== 'value') ?? [JSON.stringify(id)]));
+    expect(ids.length).toBeGreaterThan(1000);
+    // Every clientId is one of the run's (boundary cases append to it); empty ones name no client.
+    const runId = /run ([0-9a-z]+):/.exec(run.stdout)?.[1];
+    expect(ids.filter((id) => !id.startsWith(`contract-${runId}-`))).toEqual([]);
   });
 
   it('writes a JSON report with every check, and no token', () => {
@@ -87,7 +98,7 @@ describe('npx chatapi-contract against the server stub, with a webhook receiver'
     expect(cases.length).toBe(statuses(run.stdout).size);
     expect(parsed.testsuites['@_failures']).toBe('0');
     expect(parsed.testsuites.testsuite.map((s) => s['@_name'])).toEqual(
-      ['operation', 'negative', 'behaviour', 'webhook', 'coverage'].map((kind) => `chatapi-contract ${kind}`),
+      ['operation', 'negative', 'behaviour', 'webhook', 'coverage', 'unsupported_method', 'fuzz', 'stateful', 'exercised'].map((kind) => `chatapi-contract ${kind}`),
     );
   });
 });

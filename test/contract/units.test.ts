@@ -4,10 +4,10 @@ import { XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { parseCli, UsageError } from '../../contract/args.js';
 import { buildChecks } from '../../contract/checks/index.js';
-import { coverageChecks } from '../../contract/checks/coverage.js';
+import { exercisedChecks } from '../../contract/checks/exercised.js';
 import type { CheckContext, CheckResult, RunSettings } from '../../contract/checks/types.js';
 import { gate } from '../../contract/runner.js';
-import { checkExchange } from '../../contract/conformance.js';
+import { CheckSelection, checkExchange } from '../../contract/conformance.js';
 import { describeOperations } from '../../contract/description.js';
 import type { Exchange } from '../../contract/http.js';
 import { TokenBucket } from '../../contract/rate-limiter.js';
@@ -27,7 +27,14 @@ describe('arguments', () => {
   const base = ['--base-url', 'http://127.0.0.1:1', '--token', 't'];
 
   it('has safe defaults and reads every option', () => {
-    expect(parseCli(base, {})).toEqual({ baseUrl: 'http://127.0.0.1:1', token: 't', readOnly: false, stateless: false, ratePerSecond: 20, timeoutMs: 30_000 });
+    const defaults = parseCli(base, {});
+    expect(defaults).toMatchObject({ baseUrl: 'http://127.0.0.1:1', token: 't', readOnly: false, stateless: false, ratePerSecond: 20, timeoutMs: 30_000 });
+    expect(defaults).toMatchObject({ phases: ['examples', 'coverage', 'fuzz', 'stateful'], maxExamples: 25 });
+    expect(defaults).not.toHaveProperty('maxResponseTimeMs');
+    // A fresh seed every run (printed, so that --seed replays it).
+    expect(Number.isInteger((defaults as { seed: number }).seed)).toBe(true);
+    const chosen = parseCli([...base, '--phases', 'fuzz,coverage', '--checks', 'not_a_server_error,behaviour', '--exclude-checks', 'webhook', '--seed', '42', '--max-examples', '7', '--max-response-time', '250'], {});
+    expect(chosen).toMatchObject({ phases: ['coverage', 'fuzz'], checks: ['not_a_server_error', 'behaviour'], excludeChecks: ['webhook'], seed: 42, maxExamples: 7, maxResponseTimeMs: 250 });
     const all = parseCli([...base, '--webhook-port', '4000', '--webhook-url', 'https://hooks.example.com/x', '--read-only', '--stateless', '--rate', '2.5', '--timeout', '500', '--junit', 'a.xml', '--json', 'a.json'], {});
     expect(all).toMatchObject({ webhookPort: 4000, webhookUrl: 'https://hooks.example.com/x', readOnly: true, stateless: true, ratePerSecond: 2.5, timeoutMs: 500, junit: 'a.xml', json: 'a.json' });
   });
@@ -46,6 +53,10 @@ describe('arguments', () => {
     [[...base, '--webhook-port', '70000'], /at most 65535/],
     [[...base, '--webhook-url', 'http://x'], /--webhook-url needs --webhook-port/],
     [[...base, '--frobnicate'], /Unknown option/],
+    [[...base, '--phases', 'examples,warp'], /--phases: unknown "warp"/],
+    [[...base, '--checks', 'no_such_check'], /--checks: unknown "no_such_check"/],
+    [[...base, '--seed', 'abc'], /--seed must be an integer/],
+    [[...base, '--max-examples', '0'], /--max-examples must be a positive integer/],
     [[...base, 'extra'], /positional/],
     [['--base-url', 'http://h', '--token', 'a/b'], /cannot contain/],
     [['--base-url', 'http://u:p@h', '--token', 't'], /must not contain credentials/],
@@ -137,7 +148,7 @@ describe('rate limiter', () => {
 describe('conformance', () => {
   const exchange = (status: number, body: unknown, contentType = 'application/json'): Exchange => ({
     request: { method: 'GET', url: 'http://x/chatapi/***/client/c/message-not-read-count' },
-    response: { status, contentType, text: JSON.stringify(body), json: body },
+    response: { status, contentType, headers: {}, text: JSON.stringify(body), json: body },
     durationMs: 1,
   });
   const count = op('getNotReadCount');
@@ -152,10 +163,35 @@ describe('conformance', () => {
   });
 
   it('reports undocumented statuses, 5xx for bad input, and wrong content types', () => {
-    expect(checkExchange(validator, count, exchange(202, { count: 1 }), 'success')[0]?.message).toBe('status 202 is not documented for getNotReadCount (documented: 200, 401)');
-    const five = checkExchange(validator, op('sendMessage'), exchange(500, { error: 'e', message: 'm' }), 'client-error').map((v) => v.message);
-    expect(five).toContain('status 500: a server error, expected a documented 4xx');
-    expect(checkExchange(validator, count, exchange(200, { count: 1 }, 'text/html'), 'success')[0]?.message).toMatch(/content type text\/html is not documented/);
+    expect(checkExchange(validator, count, exchange(202, { count: 1 }), 'success')[0]).toMatchObject({
+      code: 'undocumented_status',
+      check: 'status_code_conformance',
+      message: 'status 202 is not documented for getNotReadCount (documented: 200, 400, 401, 404)',
+    });
+    const five = checkExchange(validator, op('sendMessage'), exchange(500, { error: 'e', message: 'm' }), 'client-error').map((v) => v.code);
+    expect(five).toEqual(['server_error', 'undocumented_status']);
+    expect(checkExchange(validator, count, exchange(200, { count: 1 }, 'text/html'), 'success').map((v) => v.code)).toEqual(['content_type']);
+  });
+
+  it('judges the polarity: negative data accepted, positive data rejected, a documented 404 for an id that names nothing', () => {
+    expect(checkExchange(validator, count, exchange(200, { count: 1 }), 'client-error').map((v) => v.code)).toEqual(['negative_data_accepted']);
+    const rejected = exchange(400, { error: 'chatapi.request.invalid', message: 'm' });
+    expect(checkExchange(validator, count, rejected, 'valid').map((v) => v.code)).toEqual(['positive_data_rejected']);
+    const status = op('getMessageStatus');
+    const missing = exchange(404, { error: 'chatapi.message.not_found', message: 'm' });
+    expect(checkExchange(validator, status, missing, 'valid')).toEqual([]);
+    expect(checkExchange(validator, status, missing, 'success').map((v) => v.code)).toEqual(['positive_data_rejected']);
+  });
+
+  it('checks declared response headers and the response-time limit, and runs only the chosen judges', () => {
+    const withHeader = { ...count, responses: count.responses.map((r) => (r.key === '200' ? { ...r, headers: [{ name: 'X-Request-Id', required: true }] } : r)) };
+    expect(checkExchange(validator, withHeader, exchange(200, { count: 1 }), 'success').map((v) => v.code)).toEqual(['missing_header']);
+    const slow = { ...exchange(200, { count: 1 }), durationMs: 900 };
+    expect(checkExchange(validator, count, slow, 'success', { maxResponseTimeMs: 500 }).map((v) => v.code)).toEqual(['slow_response']);
+    expect(checkExchange(validator, count, slow, 'success')).toEqual([]);
+    const only = new CheckSelection({ only: ['not_a_server_error'] });
+    expect(checkExchange(validator, count, exchange(202, { count: '1' }), 'success', { selection: only })).toEqual([]);
+    expect(() => new CheckSelection({ exclude: ['no_such_check'] })).toThrow(/unknown check "no_such_check"/);
   });
 });
 
@@ -163,7 +199,7 @@ describe('JUnit report', () => {
   it('is well-formed XML with a testcase per check, whatever the wire sent', () => {
     const checks: CheckResult[] = [
       { id: 'a', name: 'a <passing> & "quoted" check', kind: 'operation', status: 'passed', durationMs: 5, exercised: [], requests: 1, violations: [] },
-      { id: 'b', name: 'b', kind: 'negative', status: 'failed', durationMs: 5, exercised: [], requests: 1, violations: [{ message: 'bad \u0001 <body>', response: { status: 500, contentType: null, text: ']]> \u0000' } }] },
+      { id: 'b', name: 'b', kind: 'negative', status: 'failed', durationMs: 5, exercised: [], requests: 1, violations: [{ code: 'server_error', message: 'bad \u0001 <body>', response: { status: 500, contentType: null, headers: {}, text: ']]> \u0000' } }] },
       { id: 'c', name: 'c', kind: 'webhook', status: 'not run', reason: 'no receiver', durationMs: 0, exercised: [], requests: 0, violations: [] },
     ];
     const report = {
@@ -177,25 +213,40 @@ describe('JUnit report', () => {
     const xml = junitXml(report);
     expect(XMLValidator.validate(xml)).toBe(true);
     expect(xml).toContain('<testsuites name="chatapi-contract http://x" tests="3" failures="1" errors="0" skipped="1"');
-    expect(xml).toContain('<failure message="bad  &lt;body&gt;" type="contract-violation">');
+    expect(xml).toContain('<failure message="bad  &lt;body&gt;" type="server_error">');
     expect(xml).toContain('<skipped message="not run: no receiver"');
   });
 });
 
 describe('the suite follows the description', () => {
-  const settings: RunSettings = { baseUrl: 'http://x', token: 't', runId: 'r', readOnly: false, stateless: false, timeoutMs: 1000 };
+  const settings: RunSettings = {
+    baseUrl: 'http://x',
+    token: 't',
+    runId: 'r',
+    readOnly: false,
+    stateless: false,
+    timeoutMs: 1000,
+    phases: ['examples', 'coverage', 'fuzz', 'stateful'],
+    selection: new CheckSelection(),
+    seed: 1,
+    maxExamples: 5,
+  };
 
-  it('has positive, coverage and (for every operation with a token) unknown-token checks for every operation', () => {
+  it('has positive, unknown-token, coverage, fuzz and exercised checks for every operation, and a links check for every operation with links', () => {
     const ids = buildChecks(operations).map((c) => c.id);
     for (const o of operations) {
-      expect(ids, o.operationId).toContain(`coverage/${o.operationId}`);
-      if (o.kind === 'path') expect(ids).toEqual(expect.arrayContaining([`${o.operationId}/examples`, `${o.operationId}/schemas`, `${o.operationId}/unknown-token`]));
+      expect(ids, o.operationId).toContain(`exercised/${o.operationId}`);
+      if (o.kind === 'path') {
+        expect(ids).toEqual(expect.arrayContaining([`${o.operationId}/examples`, `${o.operationId}/schemas`, `${o.operationId}/unknown-token`, `${o.operationId}/coverage`, `${o.operationId}/fuzz`]));
+      }
     }
+    expect(ids.filter((id) => id.endsWith('/links')).sort()).toEqual(['saveState/links', 'sendMessage/links', 'setMessageStatus/links']);
+    expect(ids.filter((id) => id.startsWith('unsupported-methods'))).toHaveLength(new Set(operations.filter((o) => o.kind === 'path').map((o) => o.path)).size);
   });
 
   it('fails the coverage of an operation no check exercised, naming it', async () => {
     const unknown = { ...op('getHistory'), operationId: 'listArchives', path: '/chatapi/{token}/archives' };
-    const [check] = coverageChecks([unknown]);
+    const [check] = exercisedChecks([unknown]);
     const violations: string[] = [];
     const ctx = {
       settings,
@@ -214,5 +265,10 @@ describe('the suite follows the description', () => {
     expect(gate(history!, { ...settings, stateless: true }, true)).toEqual({ status: 'not applicable', reason: 'needs a target that keeps state (--stateless)' });
     expect(gate(history!, { ...settings, readOnly: true }, true)).toEqual({ status: 'not run', reason: '--read-only: would call sendMessage' });
     expect(gate(webhook!, settings, false)).toEqual({ status: 'not run', reason: 'no webhook receiver (give --webhook-port)' });
+    expect(gate(history!, { ...settings, phases: ['fuzz'] }, true)).toEqual({ status: 'not run', reason: 'the examples phase is off (--phases)' });
+    expect(gate(history!, { ...settings, selection: new CheckSelection({ exclude: ['behaviour'] }) }, true)).toEqual({
+      status: 'not run',
+      reason: 'the check behaviour is not chosen (--checks, --exclude-checks)',
+    });
   });
 });

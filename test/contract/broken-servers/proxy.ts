@@ -23,6 +23,8 @@ export interface Corruption {
   response?(request: ProxiedRequest, response: ProxiedResponse): ProxiedResponse;
   /** Changes a webhook payload on its way to the suite's receiver. */
   webhook?(payload: unknown): unknown;
+  /** Holds the answer this long (a slow server). */
+  delayMs?(request: ProxiedRequest): number;
 }
 
 export interface RunningProxy {
@@ -90,6 +92,8 @@ export function startProxy(corruption: Corruption = {}, webhookTarget?: string):
         body: await upstreamResponse.text(),
       };
       if (corruption.response) response = corruption.response(request, response);
+      const delay = corruption.delayMs?.(request) ?? 0;
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       res.writeHead(response.status, response.contentType ? { 'content-type': response.contentType } : {}).end(response.body);
     })().catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
