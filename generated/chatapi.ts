@@ -737,6 +737,15 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * ClientIdInput
+         * @description The client id as a request body gives it: a string, or an integer, which the service reads as its
+         *     decimal text (`12345` is the client `"12345"`). Answers always carry the string.
+         *
+         *     ---
+         *     **Provenance: inferred.** A public PHP integration sends `"clientId": 12345`; the JVM service's JSON binding turns a number into a string field, so it is most likely accepted.
+         */
+        ClientIdInput: components["schemas"]["ClientId"] | number;
+        /**
          * ChatRequestCommon
          * @description Fields shared by a text query and an event sent by the client.
          *
@@ -744,7 +753,7 @@ export interface components {
          *     **Provenance: observed.** clientId, data, cid are sent by public clients (and cid is documented); clientInfo and contexts are seen once each.
          */
         ChatRequestCommon: {
-            clientId: components["schemas"]["ClientId"];
+            clientId: components["schemas"]["ClientIdInput"];
             cid?: components["schemas"]["ConnectionId"];
             /** @description Extra data handed to the bot's script with the request. */
             data?: {
@@ -1104,6 +1113,18 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /**
+         * @description The path names no operation: an empty segment (`/client//state`) or a token or id that is
+         *     missing altogether. Answered before any parameter is read, as a JVM router answers an unmatched path.
+         */
+        NoSuchPath: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description The request breaks the description (a parameter or the body), or its body is not JSON. */
         BadRequest: {
             headers: {
@@ -1221,6 +1242,7 @@ export interface operations {
             };
             400: components["responses"]["BadParameter"];
             401: components["responses"]["UnknownToken"];
+            404: components["responses"]["NoSuchPath"];
         };
     };
     sendMessage: {
@@ -1253,6 +1275,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["UnknownToken"];
+            404: components["responses"]["NoSuchPath"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
@@ -1287,6 +1310,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["UnknownToken"];
+            404: components["responses"]["NoSuchPath"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
@@ -1337,6 +1361,7 @@ export interface operations {
             };
             400: components["responses"]["BadParameter"];
             401: components["responses"]["UnknownToken"];
+            404: components["responses"]["NoSuchPath"];
         };
     };
     getHistory: {
@@ -1372,6 +1397,7 @@ export interface operations {
             };
             400: components["responses"]["BadParameter"];
             401: components["responses"]["UnknownToken"];
+            404: components["responses"]["NoSuchPath"];
         };
     };
     loadState: {
@@ -1400,7 +1426,9 @@ export interface operations {
                     "application/json": components["schemas"]["ChatState"];
                 };
             };
+            400: components["responses"]["BadParameter"];
             401: components["responses"]["UnknownToken"];
+            404: components["responses"]["NoSuchPath"];
         };
     };
     saveState: {
@@ -1435,6 +1463,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["UnknownToken"];
+            404: components["responses"]["NoSuchPath"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
@@ -1470,6 +1499,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageStatusInfo"];
                 };
             };
+            400: components["responses"]["BadParameter"];
             401: components["responses"]["UnknownToken"];
             404: components["responses"]["MessageNotFound"];
         };
@@ -1578,7 +1608,9 @@ export interface operations {
                     "application/json": components["schemas"]["NotReadCount"];
                 };
             };
+            400: components["responses"]["BadParameter"];
             401: components["responses"]["UnknownToken"];
+            404: components["responses"]["NoSuchPath"];
         };
     };
     receiveChatApiMessage: {

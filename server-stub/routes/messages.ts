@@ -5,10 +5,13 @@ import { Errors } from '../errors.js';
 import type { ChatRequest, ClientInput } from '../types.js';
 import { queryOf, tokenOf } from './util.js';
 
-/** The fields of a validated ChatRequest body the stub uses (clientInfo and contexts are accepted and ignored). */
+/**
+ * The fields of a validated ChatRequest body the stub uses (clientInfo and contexts are accepted and
+ * ignored). A numeric clientId is read as its decimal text, as the JVM service's JSON binding does.
+ */
 function inputOf(body: ChatRequest): ClientInput {
-  const request = body as ClientInput;
-  return { clientId: request.clientId, query: request.query, event: request.event, data: request.data, cid: request.cid };
+  const request = body as Omit<ClientInput, 'clientId'> & { clientId: string | number };
+  return { clientId: String(request.clientId), query: request.query, event: request.event, data: request.data, cid: request.cid };
 }
 
 export function messageRoutes(router: Router, chat: ChatService): void {
@@ -18,7 +21,7 @@ export function messageRoutes(router: Router, chat: ChatService): void {
 
   router.get('/:token', (req, res) => {
     const query = queryOf(req);
-    // The description cannot say "exactly one of two query parameters"; the stub checks it.
+    // A schema cannot relate two query parameters: the description says it with `x-exactly-one-of`.
     if ((query.query === undefined) === (query.event === undefined)) {
       throw Errors.invalidRequest([
         query.query === undefined

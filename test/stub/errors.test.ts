@@ -53,7 +53,8 @@ describe('invalid requests', () => {
     ['no clientId', { query: 'hi' }, '/clientId'],
     ['neither query nor event', { clientId: 'c' }, ''],
     ['query and event', { clientId: 'c', query: 'a', event: 'b' }, ''],
-    ['a numeric clientId', { clientId: 42, query: 'hi' }, '/clientId'],
+    ['a boolean clientId', { clientId: true, query: 'hi' }, '/clientId'],
+    ['a negative numeric clientId', { clientId: -1, query: 'hi' }, '/clientId'],
     ['an empty query', { clientId: 'c', query: '' }, '/query'],
     ['a query over 4096 characters', { clientId: 'c', query: 'x'.repeat(4097) }, '/query'],
     ['data that is not an object', { clientId: 'c', query: 'hi', data: [1] }, '/data'],
@@ -83,7 +84,6 @@ describe('invalid requests', () => {
     ['events with a ts that is not an integer', '/chatapi/token-one/events?clientId=c&ts=yesterday', 'ts'],
     ['events with a negative ts', '/chatapi/token-one/events?clientId=c&ts=-1', 'ts'],
     ['events with all=maybe', '/chatapi/token-one/events?clientId=c&all=maybe', 'all'],
-    ['events with an unknown parameter', '/chatapi/token-one/events?clientId=c&since=1', 'since'],
     ['history with a bad period', '/chatapi/token-one/client/c/history?fromTimestamp=x', 'fromTimestamp'],
     ['GET send without clientId', '/chatapi/token-one?query=hi', 'clientId'],
   ])('%s → 400 with a query violation', async (_name, path, parameter) => {
@@ -202,9 +202,12 @@ describe('unknown paths and methods', () => {
     ['GET', '/chatapi/token-one/nothing'],
     ['POST', '/chatapi/token-one/client/c/unknown'],
     ['GET', '/_stub/nothing'],
-    ['GET', '/%E0%A4%A'],
   ])('%s %s → 404', async (method, path) => {
     expectError(await raw(method, path), 404, 'chatapi.route.not_found');
+  });
+
+  it('a path that does not percent-decode → 400 malformed_escape, wherever it points', async () => {
+    expectError(await raw('GET', '/%E0%A4%A'), 400, 'chatapi.request.malformed_escape');
   });
 
   it.each([
