@@ -14,6 +14,17 @@ export function flatten(document: OpenApiDocument, schema: unknown): Obj {
   return { ...flatten(document, resolve(document, { $ref }, $ref).value), ...siblings };
 }
 
+/**
+ * The string form of an id schema (`anyOf: [string, integer]` for a clientId): a run only ever sends
+ * its own ids, which are strings; a number could be someone else's client.
+ */
+export function stringForm(document: OpenApiDocument, schema: Obj): Obj {
+  const branches = (schema.anyOf ?? schema.oneOf) as unknown[] | undefined;
+  if (!branches) return schema;
+  const text = branches.map((b) => flatten(document, b)).find((b) => typeOf(b) === 'string');
+  return text ?? schema;
+}
+
 /** The schema's type, when it names one (the first of a type list). */
 export function typeOf(schema: Obj): string | undefined {
   if (typeof schema.type === 'string') return schema.type;
@@ -111,8 +122,8 @@ function wrongTypes(type: string | undefined, prefix: string): Labelled[] {
 
 /** Boundary values of a scalar schema, valid and invalid (Ajv decides which is which). */
 export function boundaryValues(document: OpenApiDocument, rawSchema: unknown, options: { prefix?: string } = {}): Labelled[] {
-  const schema = flatten(document, rawSchema);
   const prefix = options.prefix ?? '';
+  const schema = prefix ? stringForm(document, flatten(document, rawSchema)) : flatten(document, rawSchema);
   const type = typeOf(schema);
   const values: Labelled[] = [];
   if (type === 'string') values.push(...stringValues(schema, prefix));
@@ -207,9 +218,9 @@ export interface ArbitraryOptions {
 
 /** An arbitrary of values shaped by the schema (not always valid: the caller filters with Ajv). */
 export function schemaArbitrary(document: OpenApiDocument, rawSchema: unknown, options: ArbitraryOptions, name = ''): fc.Arbitrary<unknown> {
-  const schema = flatten(document, rawSchema);
-  const depth = options.depth ?? 0;
   const prefix = options.ownIds.has(name) ? options.prefix : '';
+  const schema = prefix ? stringForm(document, flatten(document, rawSchema)) : flatten(document, rawSchema);
+  const depth = options.depth ?? 0;
   const nested = { ...options, depth: depth + 1 };
   for (const key of ['oneOf', 'anyOf'] as const) {
     const branches = schema[key];
