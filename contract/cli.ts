@@ -19,7 +19,8 @@ import { writeJsonReport, writeJunitReport } from './reporters/files.js';
 import { RequestBuilder } from './request-builder.js';
 import { fillPath, runChecks } from './runner.js';
 import { assertOwnClients, ClientIds, newRunId, tokenMasker } from './safety.js';
-import { WebhookReceiver } from './webhook-receiver.js';
+import { questionIdsOf, WebhookReceiver } from './webhook-receiver.js';
+import { ASYNC_OPERATION } from './checks/helpers.js';
 
 export interface Io {
   out(line: string): void;
@@ -61,6 +62,22 @@ async function preflight(http: HttpClient, options: CliOptions, operations: Oper
   if (!exchange.response) return `the target ${options.baseUrl} is unreachable: ${exchange.error?.message ?? 'no response'}`;
   if (exchange.response.status === 401 && !options.stateless) return `the target does not accept the token (401 from ${exchange.request.method} ${exchange.request.url})`;
   return undefined;
+}
+
+/** How long the first async reply may take to reach the receiver before the run goes on without it. */
+const WEBHOOK_PROBE_MS = 10_000;
+
+/** Why the receiver will get nothing from the target, or undefined when an async reply arrived. */
+async function webhookSilent(http: HttpClient, operations: OperationSpec[], receiver: WebhookReceiver, options: CliOptions, clientId: string, signal: AbortSignal): Promise<string | undefined> {
+  const async = operations.find((op) => op.operationId === ASYNC_OPERATION);
+  if (!async) return undefined;
+  const exchange = await http.send({ method: async.method, path: fillPath(async.path, { token: options.token }), body: { clientId, query: 'contract check: is the webhook set?' } });
+  const questionId = (exchange.response?.json as { questionId?: unknown } | undefined)?.questionId;
+  if (typeof questionId !== 'string') return undefined; // the async checks will say what is wrong
+  const wait = Math.min(options.timeoutMs, WEBHOOK_PROBE_MS);
+  const payload = await receiver.waitFor((p) => questionIdsOf(p).includes(questionId), wait, signal);
+  if (payload) return undefined;
+  return `no webhook reached ${options.webhookUrl ?? receiver.url} within ${wait / 1000} s of an async send: the target's webhook URL is not set to this receiver (for the stub: CHATAPI_WEBHOOK_URL=${options.webhookUrl ?? receiver.url})`;
 }
 
 export async function main(argv: string[] = process.argv.slice(2), io: Io = consoleIo): Promise<number> {
@@ -179,6 +196,17 @@ export async function main(argv: string[] = process.argv.slice(2), io: Io = cons
     if (problem) {
       io.err(`chatapi-contract: ${problem}; no check was run.`);
       return finish([], problem);
+    }
+
+    // A receiver the target does not post to would leave every webhook check waiting out the
+    // timeout: find out with one async send, say so in one line, and run without it.
+    if (receiver && !options.readOnly && !options.stateless) {
+      const silent = await webhookSilent(http, operations, receiver, options, clientIds.create(), controller.signal);
+      if (silent) {
+        io.out(`chatapi-contract: ${silent}; the webhook checks are not run.\n`);
+        await receiver.close();
+        receiver = undefined;
+      }
     }
 
     const checks = buildChecks(operations);

@@ -54,7 +54,7 @@ export function fixIds(value: unknown, ids: RequestIds): unknown {
     if (node === null || typeof node !== 'object') return node;
     const copy: Obj = {};
     for (const [key, child] of Object.entries(node)) {
-      if (key === 'clientId' && typeof child === 'string') copy[key] = ids.clientId;
+      if (key === 'clientId' && (typeof child === 'string' || typeof child === 'number')) copy[key] = ids.clientId;
       else if (key === 'questionId' && typeof child === 'string' && ids.questionIds.length > 0) {
         if (!mapping.has(child)) mapping.set(child, ids.questionIds[mapping.size % ids.questionIds.length]!);
         copy[key] = mapping.get(child);

@@ -56,6 +56,25 @@ describe('--read-only, through a recording proxy', () => {
   });
 });
 
+describe('a receiver the target does not post to', () => {
+  it('is named in one line at the start, and the run goes on without the webhook checks', async () => {
+    const target = await stubBehindProxy(); // a stub with no webhook URL, as `npm start` runs it
+    try {
+      const port = await freePort();
+      const run = await runCli([...target.args, '--webhook-port', String(port), '--phases', 'examples']);
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(run.stdout).toContain(`no webhook reached http://127.0.0.1:${port}/ within 10 s of an async send`);
+      expect(run.stdout).toContain('CHATAPI_WEBHOOK_URL=');
+      const webhook = [...statuses(run.stdout)].filter(([name]) => name.startsWith('webhook '));
+      expect(webhook.length).toBe(2);
+      expect(webhook.every(([, status]) => status === 'not run')).toBe(true);
+      expect(run.ms).toBeLessThan(40_000);
+    } finally {
+      await target.close();
+    }
+  });
+});
+
 describe('runs that cannot be made or do not complete exit 2', () => {
   it.each([
     ['no arguments', [], /--base-url is required/],

@@ -1,0 +1,85 @@
+// `npm run bench:contract`: how long the contract engine's default run takes against the stub, at
+// the default --rate and at --rate 1000, and how many requests per second its fuzz phase sustains
+// at --rate 1000, next to what the same stub answers under autocannon in the same run (the engine
+// must not be the bottleneck). Prints its figures; everything on loopback.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunReport } from '../contract/report.js';
+import { freePort } from '../mock/prism.js';
+import { packageRoot } from '../validation/description.js';
+import { measureLoad } from './lib/load.js';
+import { startServer, type Probe, type ServerProcess } from './lib/processes.js';
+
+const root = packageRoot();
+const TOKEN = 'chatapi-dev-token';
+const SEND: Probe = { method: 'POST', path: `/chatapi/${TOKEN}`, body: { clientId: 'bench-client', query: 'Hello' } };
+const dir = mkdtempSync(join(tmpdir(), 'chatapi-bench-contract-'));
+
+async function stub(env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+  const port = await freePort();
+  return startServer(process.execPath, [join(root, 'build', 'server-stub', 'main.js')], `http://127.0.0.1:${port}`, SEND, { PORT: String(port), HOST: '127.0.0.1', ...env });
+}
+
+interface Run {
+  seconds: number;
+  exitCode: number | null;
+  report: RunReport;
+}
+
+/** One run of the command against a fresh stub with a webhook receiver. */
+async function contract(args: string[], env: NodeJS.ProcessEnv = { CHATAPI_LONG_POLL_MS: '1000' }): Promise<Run> {
+  const webhookPort = await freePort();
+  const server = await stub({ CHATAPI_WEBHOOK_URL: `http://127.0.0.1:${webhookPort}/`, ...env });
+  const json = join(dir, `run-${Date.now()}.json`);
+  try {
+    const started = performance.now();
+    const exitCode = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, [join(root, 'bin', 'chatapi-contract.js'), '--base-url', server.url, '--token', TOKEN, '--webhook-port', String(webhookPort), '--seed', '1', '--json', json, ...args], { stdio: 'ignore' });
+      child.on('exit', resolve);
+    });
+    return { seconds: (performance.now() - started) / 1000, exitCode, report: JSON.parse(readFileSync(json, 'utf8')) as RunReport };
+  } finally {
+    await server.stop();
+  }
+}
+
+const requests = (report: RunReport, kind?: string) => report.checks.filter((c) => !kind || c.kind === kind).reduce((sum, c) => sum + c.requests, 0);
+const fmt = (n: number, digits = 0) => n.toFixed(digits);
+
+async function main(): Promise<void> {
+  console.error('default run (--rate 20)...');
+  const slow = await contract([]);
+  console.error('default run at --rate 1000...');
+  const fast = await contract(['--rate', '1000']);
+  console.error('fuzz phase alone at --rate 1000, 200 examples per operation and property...');
+  const fuzz = await contract(['--rate', '1000', '--phases', 'fuzz', '--max-examples', '200'], { CHATAPI_LONG_POLL_MS: '1000' });
+  console.error('the stub under autocannon (50 connections, 5 s)...');
+  const server = await stub();
+  const load = await measureLoad({ url: server.url + SEND.path, body: SEND.body, seconds: 5 });
+  await server.stop();
+
+  const fuzzRequests = requests(fuzz.report, 'fuzz');
+  const lines = [
+    '# Contract engine against the stub (long poll 1 s, webhook receiver, --seed 1)',
+    '',
+    '| run | time s | requests | exit |',
+    '|---|---:|---:|---:|',
+    `| default (--rate 20), every phase | ${fmt(slow.seconds, 1)} | ${requests(slow.report)} | ${String(slow.exitCode)} |`,
+    `| --rate 1000, every phase | ${fmt(fast.seconds, 1)} | ${requests(fast.report)} | ${String(fast.exitCode)} |`,
+    `| --rate 1000 --phases fuzz --max-examples 200 | ${fmt(fuzz.seconds, 1)} | ${fuzzRequests} | ${String(fuzz.exitCode)} |`,
+    '',
+    `- fuzz phase: **${fmt(fuzzRequests / fuzz.seconds)} req/s** (every operation, long polls included, 8 in flight per check, 4 checks at once)`,
+    `- the same stub under autocannon (POST send, 50 connections): **${fmt(load.requestsPerSecond)} req/s**, p99 ${fmt(load.p99)} ms`,
+    `- per phase at --rate 1000: ${['operation', 'negative', 'behaviour', 'webhook', 'coverage', 'unsupported_method', 'fuzz', 'stateful']
+      .map((kind) => `${kind} ${requests(fast.report, kind)}`)
+      .join(', ')} requests`,
+  ];
+  console.log(lines.join('\n'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
