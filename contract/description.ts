@@ -65,6 +65,8 @@ export interface OperationSpec {
   parameters: ParameterSpec[];
   requestBody?: BodySpec;
   responses: ResponseSpec[];
+  /** `x-read-only: true`: the operation has no lasting effect (what --read-only may call). */
+  readOnly: boolean;
   /** `x-exactly-one-of`: query parameters of which a request gives exactly one (a schema cannot say it). */
   exactlyOneOf?: string[];
 }
@@ -180,6 +182,7 @@ function operation(document: OpenApiDocument, kind: OperationSpec['kind'], path:
     parameters: [...merged.values()],
     requestBody,
     responses,
+    readOnly: op['x-read-only'] === true,
     ...(Array.isArray(op['x-exactly-one-of']) ? { exactlyOneOf: (op['x-exactly-one-of'] as unknown[]).map(String) } : {}),
   };
 }

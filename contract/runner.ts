@@ -9,7 +9,7 @@ import { checkExchange, type CheckViolation, type Expectation, type ViolationCod
 import type { OperationSpec } from './description.js';
 import type { Exchange, HttpClient } from './http.js';
 import type { RequestBuilder, RequestIds, RequestInput } from './request-builder.js';
-import { isReadOnly, type ClientIds } from './safety.js';
+import { readOnlyOperations, type ClientIds } from './safety.js';
 import type { WebhookReceiver } from './webhook-receiver.js';
 
 /** The run cannot go on (target unreachable, interrupted): exit 2. */
@@ -59,7 +59,8 @@ const SCENARIO_OF: Partial<Record<Check['kind'], string>> = {
   exercised: 'exercised',
 };
 
-export function gate(check: Check, settings: RunSettings, hasWebhook: boolean): Skip | undefined {
+/** `readOnly`: the operations the description marks `x-read-only: true`. */
+export function gate(check: Check, settings: RunSettings, hasWebhook: boolean, readOnly: ReadonlySet<string>): Skip | undefined {
   const scenario = SCENARIO_OF[check.kind];
   if (scenario && !settings.selection.has(scenario)) return { status: 'not run', reason: `the check ${scenario} is not chosen (--checks, --exclude-checks)` };
   if (check.phase && !settings.phases.includes(check.phase)) return { status: 'not run', reason: `the ${check.phase} phase is off (--phases)` };
@@ -67,7 +68,7 @@ export function gate(check: Check, settings: RunSettings, hasWebhook: boolean): 
     return { status: 'not applicable', reason: 'needs a target that keeps state (--stateless)' };
   }
   if (check.webhook && !hasWebhook) return { status: 'not run', reason: 'no webhook receiver (give --webhook-port)' };
-  const writes = check.operations.filter((op) => !isReadOnly(op));
+  const writes = check.operations.filter((op) => !readOnly.has(op));
   if (settings.readOnly && writes.length > 0) return { status: 'not run', reason: `--read-only: would call ${writes.join(', ')}` };
   return undefined;
 }
@@ -127,7 +128,7 @@ class RunContext implements CheckContext {
   private async send(operationId: string, input: RequestInput, expect: Expectation, options: CallOptions): Promise<{ op: OperationSpec; exchange: Exchange }> {
     const op = this.operation(operationId);
     // A safety net under the gate: a check that forgot to declare a writing operation fails loudly.
-    if (this.settings.readOnly && !isReadOnly(operationId)) throw new Error(`${operationId} would be called under --read-only`);
+    if (this.settings.readOnly && !op.readOnly) throw new Error(`${operationId} would be called under --read-only`);
     // Positive requests must be valid, or a failure would blame the target for the suite's mistake.
     if ((expect === 'success' || expect === 'valid') && op.requestBody && input.body !== undefined && options.rawBody === undefined) {
       const { violations } = this.validator.validate(op.requestBody.schemaPointer, input.body);
@@ -210,7 +211,7 @@ class RunContext implements CheckContext {
 
 async function runOne(check: Check, options: RunnerOptions, results: readonly CheckResult[], asyncIds: Set<string>): Promise<CheckResult> {
   const base = { id: check.id, name: check.name, kind: check.kind };
-  const skip = gate(check, options.settings, options.webhook !== undefined);
+  const skip = gate(check, options.settings, options.webhook !== undefined, readOnlyOperations(options.operations));
   if (skip) return { ...base, status: skip.status, reason: skip.reason, durationMs: 0, exercised: [], requests: 0, violations: [] };
 
   const code: ViolationCode = check.kind === 'webhook' ? 'webhook' : check.kind === 'exercised' ? 'not_exercised' : check.kind === 'unsupported_method' ? 'unsupported_method' : 'behaviour';

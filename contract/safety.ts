@@ -1,22 +1,15 @@
 // What keeps a run safe against a real deployment: only the run's own clientIds, only calls with no
 // lasting effect under --read-only, and no token in any output.
 import { randomBytes } from 'node:crypto';
+import type { OperationSpec } from './description.js';
 
 /**
- * Operations with no lasting effect, by operationId: the only ones --read-only calls. An allowlist
- * on purpose: an operation added to the description later counts as writing until it is listed
- * here (the HTTP method is no guide: `GET /chatapi/{token}` sends a message).
+ * Operations with no lasting effect, as the description marks them (`x-read-only: true`, which its
+ * lint rule requires on every operation): the only ones --read-only calls. An operation without the
+ * mark counts as writing (the HTTP method is no guide: `GET /chatapi/{token}` sends a message).
  */
-export const READ_ONLY_OPERATIONS: ReadonlySet<string> = new Set([
-  'getEvents',
-  'getHistory',
-  'loadState',
-  'getMessageStatus',
-  'getNotReadCount',
-]);
-
-export function isReadOnly(operationId: string): boolean {
-  return READ_ONLY_OPERATIONS.has(operationId);
+export function readOnlyOperations(operations: readonly OperationSpec[]): ReadonlySet<string> {
+  return new Set(operations.filter((op) => op.readOnly).map((op) => op.operationId));
 }
 
 /** A short id that makes this run's clientIds unique: `contract-<runId>-<n>`. */

@@ -3,7 +3,6 @@
 // options kept the suite from calling (--read-only, no webhook receiver, --stateless for the
 // webhook) is reported the same way as those checks: not run / not applicable, not failed.
 import { describeOperation, type OperationSpec } from '../description.js';
-import { isReadOnly } from '../safety.js';
 import type { Check } from './types.js';
 
 function coverage(op: OperationSpec): Check {
@@ -23,7 +22,7 @@ function coverage(op: OperationSpec): Check {
         if (ctx.settings.stateless) return { status: 'not applicable', reason: 'a target that keeps no state delivers no webhooks (--stateless)' };
         if (!ctx.webhook) return { status: 'not run', reason: 'no webhook receiver (give --webhook-port)' };
         if (ctx.settings.readOnly) return { status: 'not run', reason: '--read-only sends no asynchronous request' };
-      } else if (ctx.settings.readOnly && !isReadOnly(op.operationId)) {
+      } else if (ctx.settings.readOnly && !op.readOnly) {
         return { status: 'not run', reason: `--read-only: ${op.operationId} has lasting effects` };
       }
       ctx.expect(false, `no check that ran got an answer from ${describeOperation(op)}`);

@@ -6,13 +6,14 @@ import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeOperations } from '../../contract/description.js';
-import { isReadOnly } from '../../contract/safety.js';
+import { readOnlyOperations } from '../../contract/safety.js';
 import { freePort } from '../../mock/prism.js';
 import { loadDescription } from '../../validation/description.js';
 import { stubBehindProxy, type Target } from './fixtures.js';
 import { ensureBuilt, ROOT, runCli, statuses, type CliRun } from './helpers.js';
 
 const operations = describeOperations(loadDescription()).filter((op) => op.kind === 'path');
+const readOnly = readOnlyOperations(operations);
 
 /** The operation a request went to, by matching the path templates of the description. */
 function operationOf(method: string, path: string): string | undefined {
@@ -35,7 +36,7 @@ describe('--read-only, through a recording proxy', () => {
   it('sends only calls to read-only operations, and only for its own clients', () => {
     const calls = target.proxy.requests.map((r) => `${r.method} ${operationOf(r.method, r.path) ?? r.path}`);
     expect(calls.length).toBeGreaterThan(5);
-    const writing = target.proxy.requests.filter((r) => r.method !== 'GET' || !isReadOnly(operationOf(r.method, r.path) ?? ''));
+    const writing = target.proxy.requests.filter((r) => r.method !== 'GET' || !readOnly.has(operationOf(r.method, r.path) ?? ''));
     expect(writing.map((r) => `${r.method} ${r.path}`)).toEqual([]);
     expect(new Set(calls)).toEqual(new Set(['GET getEvents', 'GET getHistory', 'GET loadState', 'GET getMessageStatus', 'GET getNotReadCount']));
   });

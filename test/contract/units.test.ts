@@ -14,7 +14,7 @@ import { TokenBucket } from '../../contract/rate-limiter.js';
 import { summarize, type RunReport } from '../../contract/report.js';
 import { junitXml } from '../../contract/reporters/files.js';
 import { fixIds, RequestBuilder } from '../../contract/request-builder.js';
-import { assertOwnClients, ClientIds, isReadOnly, tokenMasker } from '../../contract/safety.js';
+import { assertOwnClients, ClientIds, readOnlyOperations, tokenMasker } from '../../contract/safety.js';
 import { loadDescription } from '../../validation/description.js';
 import { SchemaValidator } from '../../validation/schema-validator.js';
 
@@ -81,10 +81,13 @@ describe('safety', () => {
     expect(() => assertOwnClients(ids, '/chatapi/t', {}, { clientId: ['contract-run1-9'] })).not.toThrow();
   });
 
-  it('classifies writing operations, including the GET that sends a message', () => {
-    expect(isReadOnly('getHistory')).toBe(true);
-    expect(isReadOnly('sendMessageSimple')).toBe(false);
-    expect(isReadOnly('someFutureOperation')).toBe(false);
+  it('takes the read-only operations from the description (x-read-only), the GET that sends a message among the writing ones', () => {
+    const readOnly = readOnlyOperations(operations);
+    expect([...readOnly].sort()).toEqual(['getEvents', 'getHistory', 'getMessageStatus', 'getNotReadCount', 'loadState']);
+    expect(readOnly.has('sendMessageSimple')).toBe(false);
+    // An operation without the mark counts as writing.
+    const unmarked = { ...operations[0]!, operationId: 'someFutureOperation', readOnly: false };
+    expect(readOnlyOperations([unmarked]).size).toBe(0);
   });
 
   it('masks the token, also URL-encoded', () => {
@@ -259,14 +262,15 @@ describe('the suite follows the description', () => {
   });
 
   it('keeps checks out of runs that cannot show them, saying why', () => {
+    const readOnly = readOnlyOperations(operations);
     const [history] = buildChecks(operations).filter((c) => c.id === 'behaviour/history-records-query');
     const [webhook] = buildChecks(operations).filter((c) => c.kind === 'webhook');
-    expect(gate(history!, settings, true)).toBeUndefined();
-    expect(gate(history!, { ...settings, stateless: true }, true)).toEqual({ status: 'not applicable', reason: 'needs a target that keeps state (--stateless)' });
-    expect(gate(history!, { ...settings, readOnly: true }, true)).toEqual({ status: 'not run', reason: '--read-only: would call sendMessage' });
-    expect(gate(webhook!, settings, false)).toEqual({ status: 'not run', reason: 'no webhook receiver (give --webhook-port)' });
-    expect(gate(history!, { ...settings, phases: ['fuzz'] }, true)).toEqual({ status: 'not run', reason: 'the examples phase is off (--phases)' });
-    expect(gate(history!, { ...settings, selection: new CheckSelection({ exclude: ['behaviour'] }) }, true)).toEqual({
+    expect(gate(history!, settings, true, readOnly)).toBeUndefined();
+    expect(gate(history!, { ...settings, stateless: true }, true, readOnly)).toEqual({ status: 'not applicable', reason: 'needs a target that keeps state (--stateless)' });
+    expect(gate(history!, { ...settings, readOnly: true }, true, readOnly)).toEqual({ status: 'not run', reason: '--read-only: would call sendMessage' });
+    expect(gate(webhook!, settings, false, readOnly)).toEqual({ status: 'not run', reason: 'no webhook receiver (give --webhook-port)' });
+    expect(gate(history!, { ...settings, phases: ['fuzz'] }, true, readOnly)).toEqual({ status: 'not run', reason: 'the examples phase is off (--phases)' });
+    expect(gate(history!, { ...settings, selection: new CheckSelection({ exclude: ['behaviour'] }) }, true, readOnly)).toEqual({
       status: 'not run',
       reason: 'the check behaviour is not chosen (--checks, --exclude-checks)',
     });

@@ -1,6 +1,8 @@
 // Issue 2: the description is complete, honest (x-provenance), its examples are valid, and its
 // derived artefacts (lint, generated types, docs) are current.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DOCS_HTML, loadDescription } from '../../validation/description.js';
 import { SchemaValidator } from '../../validation/schema-validator.js';
@@ -26,6 +28,25 @@ describe('lint', () => {
       expect(result.code).toBe(0);
     });
   }
+});
+
+describe('x-read-only', () => {
+  it('is on every operation of paths, true only for those with no lasting effect', () => {
+    const marks = Object.fromEntries(operations(loadDescription()).filter((o) => o.kind === 'path').map((o) => [o.operation.operationId, o.operation['x-read-only']]));
+    expect(Object.values(marks).every((mark) => typeof mark === 'boolean')).toBe(true);
+    expect(Object.keys(marks).filter((id) => marks[id] === true).sort()).toEqual(['getEvents', 'getHistory', 'getMessageStatus', 'getNotReadCount', 'loadState']);
+  });
+
+  it('missing from an operation is a lint error', async () => {
+    const bundle = loadDescription() as unknown as { paths: Record<string, Record<string, Obj>> };
+    delete bundle.paths['/chatapi/{token}/events']!.get!['x-read-only'];
+    const file = join(mkdtempSync(join(tmpdir(), 'chatapi-lint-')), 'openapi.json');
+    writeFileSync(file, JSON.stringify(bundle));
+    const result = await runCommand('npx', ['redocly', 'lint', file, '--config', 'redocly.yaml', '--format=json']);
+    const report = JSON.parse(result.stdout) as { problems: Array<{ ruleId: string }> };
+    expect(report.problems.map((p) => p.ruleId)).toEqual(['read-only/read-only-declared']);
+    expect(result.code).toBe(1);
+  });
 });
 
 describe('operations', () => {
