@@ -7,26 +7,7 @@
 // The guard answers those itself with the description's 400 (an `Error` body, as the stub does)
 // and passes everything else through to Prism untouched.
 import { createServer, request as forward, type Server, type ServerResponse } from 'node:http';
-
-function decodes(text: string): boolean {
-  try {
-    decodeURIComponent(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The part of a request URL that breaks percent-decoding, if any. */
-export function malformedPart(url: string): { location: 'path' | 'query'; text: string } | undefined {
-  const mark = url.indexOf('?');
-  const path = mark < 0 ? url : url.slice(0, mark);
-  const segment = path.split('/').find((s) => !decodes(s));
-  if (segment !== undefined) return { location: 'path', text: segment };
-  if (mark < 0) return undefined;
-  const pair = url.slice(mark + 1).split('&').find((p) => !decodes(p.replace(/\+/g, ' ')));
-  return pair === undefined ? undefined : { location: 'query', text: pair };
-}
+import { malformedPart } from '../validation/percent-escapes.js';
 
 export interface Guard {
   server: Server;
@@ -64,7 +45,7 @@ export function startGuard(options: GuardOptions): Promise<Guard> {
       req.resume();
       badRequest(res, 'chatapi.request.malformed_escape', `The ${bad.location} has a malformed percent escape: ${JSON.stringify(bad.text)}.`, {
         location: bad.location,
-        path: bad.text,
+        path: bad.name,
         message: 'must be percent-encoded UTF-8',
       });
       return;

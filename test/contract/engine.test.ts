@@ -10,7 +10,7 @@ import { curlLine, type Exchange } from '../../contract/http.js';
 import { caseOf, mutationsOf, polarityOf, type CaseContext, type CaseRequest } from '../../contract/request-cases.js';
 import { assertOwnClients, ClientIds } from '../../contract/safety.js';
 import { boundaryValues, parameterValid } from '../../contract/schema-values.js';
-import { malformedPart } from '../../mock/guard.js';
+import { malformedPart } from '../../validation/percent-escapes.js';
 import { nonEmptyQueryParameters } from '../../mock/prism.js';
 import { loadDescription } from '../../validation/description.js';
 import { SchemaValidator } from '../../validation/schema-validator.js';
@@ -160,8 +160,8 @@ describe('curl lines, the safety guard and the Prism guard', () => {
   });
 
   it('finds what Prism cannot take, and the query parameters that cannot be empty', () => {
-    expect(malformedPart('/chatapi/%E0%A4%A/events')).toEqual({ location: 'path', text: '%E0%A4%A' });
-    expect(malformedPart('/chatapi/t/events?cid=%ZZ')).toEqual({ location: 'query', text: 'cid=%ZZ' });
+    expect(malformedPart('/chatapi/%E0%A4%A/events')).toEqual({ location: 'path', name: '%E0%A4%A', text: '%E0%A4%A' });
+    expect(malformedPart('/chatapi/t/events?cid=%ZZ')).toEqual({ location: 'query', name: 'cid', text: 'cid=%ZZ' });
     expect(malformedPart('/chatapi/t/events?query=a+b%20c')).toBeUndefined();
     expect([...nonEmptyQueryParameters(document)].sort()).toEqual(['all', 'cid', 'clientId', 'event', 'fromTimestamp', 'query', 'toTimestamp', 'ts']);
   });
