@@ -98,7 +98,11 @@ function summaryOf(message: HistoryMessage | null): string {
   return `${who}: ${message.text ?? (message.event !== undefined ? `event ${message.event}` : (message.replies?.map((r) => r.type).join(', ') ?? ''))}`;
 }
 
+/** The clients of the last list: a conversation is only asked for once its client wrote (else 404). */
+let known = new Set<string>();
+
 function renderClients(clients: ClientSummary[]): void {
+  known = new Set(clients.map((c) => c.clientId));
   if (selected === undefined && clients[0]) selected = clients[0].clientId;
   clientList.replaceChildren(
     ...clients.map((c) => {
@@ -133,6 +137,10 @@ async function refreshConversation(): Promise<void> {
   for (const control of [takeOverButton, closeButton, timeoutButton, replyButton, replyInput]) control.disabled = !enabled;
   if (selected === undefined) {
     title.textContent = 'No conversation selected';
+    return;
+  }
+  if (!known.has(selected)) {
+    title.textContent = `No message from ${selected} yet`;
     return;
   }
   const conversation = await control<Conversation>('GET', `${channel}/clients/${encodeURIComponent(selected)}`);

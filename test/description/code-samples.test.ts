@@ -15,8 +15,8 @@ import { loadDescription, packageRoot } from '../../validation/description.js';
 import { runCommand } from '../helpers/run-command.js';
 import { operations } from '../helpers/walk-description.js';
 
-const document = loadDescription() as { servers: { url: string }[] } & Record<string, unknown>;
-const ops = operations(document as never);
+const document = loadDescription();
+const ops = operations(document);
 interface Sample {
   lang: string;
   label: string;
@@ -47,7 +47,7 @@ describe('code samples in the bundle', () => {
 
 describe('the curl samples against the stub', () => {
   const run = promisify(execFile);
-  const base = document.servers[0]!.url;
+  const base = (document as unknown as { servers: { url: string }[] }).servers[0]!.url;
   const webhookUrl = 'http://127.0.0.1:4000/chatapi-webhook';
   let stub: RunningStub;
   let receiver: Server;
