@@ -6,7 +6,8 @@
 //   - the body is the first named example of the JSON request body.
 // Each operation gets a curl command and a call of the typed client (`chatapi-contract/client`),
 // whose methods are named after the operationIds; the webhook gets a curl that posts its example
-// as the platform would, and a receiver (`chatapi-contract/webhook`). test/description checks that
+// as the platform would, and a receiver (`chatapi-contract/webhook`). With the option
+// `client: fetch` (the stub's control API, which has no typed client) the TypeScript sample uses fetch. test/description checks that
 // the TypeScript samples compile against the client and that the curl samples work on the stub.
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
@@ -78,7 +79,15 @@ function webhookSamples(payload) {
   ];
 }
 
-function samplesFor(ctx, path, method, operation, pathItem, baseUrl) {
+function fetchSample(method, url, body) {
+  const init = body === undefined ? (method === 'GET' ? '' : `, { method: '${method}' }`) : `, {\n  method: '${method}',\n  headers: { 'content-type': 'application/json' },\n  body: JSON.stringify(${literal(body).replace(/\n/g, '\n  ')}),\n}`;
+  return [
+    `const response = await fetch(${JSON.stringify(url)}${init});`,
+    `console.log(response.status, response.status === 204 ? '' : await response.json());`,
+  ].join('\n');
+}
+
+function samplesFor(ctx, path, method, operation, pathItem, baseUrl, client) {
   const parameters = [...(pathItem.parameters ?? []), ...(operation.parameters ?? [])].map((p) => resolved(ctx, p)).filter((p) => p && p.name);
   const values = { path: {}, query: {} };
   let optionalTaken = false;
@@ -108,13 +117,15 @@ function samplesFor(ctx, path, method, operation, pathItem, baseUrl) {
   else if (Object.keys(params).length === 0) args = body;
   else args = BODY_ARGUMENT[operation.operationId] ? { ...params, [BODY_ARGUMENT[operation.operationId]]: body } : { ...params, ...body };
 
-  return [
-    { lang: 'curl', label: 'curl', source: curlSample(method.toUpperCase(), url, body) },
-    { lang: 'TypeScript', label: 'TypeScript (typed client)', source: clientSample(baseUrl, String(token ?? ''), operation.operationId, args) },
-  ];
+  const typescript =
+    client === 'fetch'
+      ? { lang: 'TypeScript', label: 'TypeScript (fetch)', source: fetchSample(method.toUpperCase(), url, body) }
+      : { lang: 'TypeScript', label: 'TypeScript (typed client)', source: clientSample(baseUrl, String(token ?? ''), operation.operationId, args) };
+  return [{ lang: 'curl', label: 'curl', source: curlSample(method.toUpperCase(), url, body) }, typescript];
 }
 
-function CodeSamples() {
+function CodeSamples(options = {}) {
+  const client = options.client === 'fetch' ? 'fetch' : 'chatapi';
   let baseUrl = '';
   return {
     Root: {
@@ -140,7 +151,7 @@ function CodeSamples() {
           for (const method of METHODS) {
             const operation = resolved(ctx, item[method]);
             if (!operation || operation['x-codeSamples']) continue; // hand-written samples win
-            operation['x-codeSamples'] = samplesFor(ctx, String(path), method, operation, item, baseUrl);
+            operation['x-codeSamples'] = samplesFor(ctx, String(path), method, operation, item, baseUrl, client);
           }
         },
       },

@@ -258,13 +258,19 @@ describe('the operator console (/operator/)', () => {
 
 describe('the docs', () => {
   it('renders the Chat API docs at /docs and the control API docs at /_stub/docs without the network', async () => {
-    for (const [path, heading] of [
-      ['/docs', 'Send a client query or event and wait for the reply'],
-      ['/_stub/docs', 'The channel\'s clients'],
+    for (const [path, heading, group, operation] of [
+      ['/docs', 'Chat API (Aimylogic / JAICP) (1.0.0)', 'Messages', 'Send a client query or event and wait for the reply'],
+      ['/_stub/docs', 'Chat API server stub — control API (1.0.0)', 'Operator console', "The channel's clients"],
     ] as const) {
       const page = await session.newPage();
       await page.goto(`${stub.url}${path}`);
-      await page.getByRole('heading', { name: heading }).first().waitFor();
+      await page.getByRole('heading', { name: heading }).waitFor();
+      // Redoc's "API docs by" badge: its logo is inline (scripts/offline-docs.mjs), not from its CDN.
+      expect(await page.locator('img[alt="redocly logo"]').getAttribute('src')).toMatch(/^data:image\/svg\+xml,/);
+      // An operation with its generated code samples.
+      await page.getByText(group, { exact: true }).first().click();
+      await page.getByText(operation, { exact: true }).first().click();
+      await page.getByText('curl -s', { exact: false }).first().waitFor();
       await page.waitForLoadState('networkidle');
       await page.close();
     }
