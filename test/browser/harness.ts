@@ -64,7 +64,12 @@ export async function openBrowser(): Promise<BrowserSession> {
   // playwright-core gives the browser a fresh temporary profile of its own (it refuses --user-data-dir here).
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      ...['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      // The tests drive two pages at once (playground and console): the one behind must not be
+      // throttled, or every click waits for its next animation frame.
+      ...['--disable-background-timer-throttling', '--disable-backgrounding-occluded-windows', '--disable-renderer-backgrounding'],
+    ],
   });
   const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
   const requests: string[] = [];

@@ -62,7 +62,7 @@ describe('the playground (/playground/)', () => {
   it('holds a conversation with buttons, and renders every reply type with assets served by the stub', async () => {
     const page = await playground('pg-buttons');
     await say(page, '/start');
-    await expect.poll(() => botMessages(page).count()).toBe(1);
+    await botMessages(page).nth(0).waitFor();
 
     // A button sends its transition; the bot answers with two more buttons.
     await page.getByRole('button', { name: 'buttons', exact: true }).click();
@@ -75,7 +75,7 @@ describe('the playground (/playground/)', () => {
     for (const q of ['image', 'audio', 'file', 'carousel', 'location', 'links', 'remind me', 'operator']) {
       const before = await botMessages(page).count();
       await say(page, q);
-      await expect.poll(() => botMessages(page).count()).toBe(before + 1);
+      await botMessages(page).nth(before).waitFor();
     }
     const img = page.locator('.reply-image img');
     await expect.poll(() => img.evaluate((node: HTMLImageElement) => node.complete && node.naturalWidth > 0)).toBe(true);
@@ -180,11 +180,11 @@ describe('the operator console (/operator/)', () => {
     await op.getByRole('button', { name: 'Close conversation' }).click();
     await op.locator('#handler[data-handler=bot]').waitFor();
     await say(page, 'hello');
-    await expect.poll(() => botMessages(page).count()).toBe(bots + 1);
+    await botMessages(page).nth(bots).waitFor();
 
     // Again, and this time the client ends it with the switch's close button (its closeChatPhrase).
     await say(page, 'operator');
-    await expect.poll(() => botMessages(page).count()).toBe(bots + 2);
+    await botMessages(page).nth(bots + 1).waitFor();
     await say(page, 'still there?');
     await page.getByText('Sent to the operator.').waitFor();
     await page.getByRole('button', { name: 'End the chat with the operator' }).last().click();
