@@ -213,6 +213,34 @@ describe('the operator console (/operator/)', () => {
     expectClean();
   });
 
+  it('leaves messages unread while the playground is hidden, counts them, and marks them READ when it is shown again', async () => {
+    const page = await playground('pg-hidden');
+    await say(page, 'hello');
+    await page.getByText('Hi there!').waitFor();
+    const op = await operatorConsole('pg-hidden');
+    // Headless Chromium keeps every page visible: the page is told it is hidden, as a browser does
+    // for a background tab (the Page Visibility API's state and event).
+    const setVisibility = (state: 'hidden' | 'visible') =>
+      page.evaluate((value) => {
+        Object.defineProperty(document, 'visibilityState', { value, configurable: true });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, state);
+    await setVisibility('hidden');
+    await op.getByRole('textbox', { name: 'Operator reply' }).fill('While you were away.');
+    await op.getByRole('button', { name: 'Send as operator' }).click();
+    const away = page.locator('#log > li[data-author=OPERATOR]', { hasText: 'While you were away.' });
+    await away.waitFor();
+    await page.locator('#unread', { hasText: '1' }).waitFor();
+    expect(await away.getAttribute('data-status')).toBe('SENT');
+    expect(await page.title()).toBe('(1) Chat playground');
+
+    await setVisibility('visible');
+    await page.locator('#log > li[data-author=OPERATOR][data-status=READ]').waitFor();
+    await page.locator('#unread', { hasText: '0' }).waitFor();
+    expect(await page.title()).toBe('Chat playground');
+    expectClean();
+  });
+
   it('triggers a reply timeout, and shows the webhook URL and every delivery with its attempts and payload', async () => {
     const received: unknown[] = [];
     const receiver: Server = createServer((req, res) => {
