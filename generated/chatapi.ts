@@ -328,53 +328,35 @@ export interface components {
     schemas: {
         /**
          * ClientId
-         * @description The client (end user) identifier, chosen by the chat application.
-         *
-         *     ---
-         *     **Provenance: observed.** Every public client sends `clientId` as a string; length limits are this project's choice.
+         * @description The client (end user) identifier, chosen by the chat application. *(Provenance: observed.)*
          */
         ClientId: string;
         /**
          * EventName
-         * @description The name of an event to trigger in the bot's script.
-         *
-         *     ---
-         *     **Provenance: documented.** The Chat API page says a client request can be a text query or an event.
+         * @description The name of an event to trigger in the bot's script. *(Provenance: documented.)*
          */
         EventName: string;
         /**
          * QuestionId
-         * @description Identifies a client request; the bot's reply to it carries the same id.
-         *
-         *     ---
-         *     **Provenance: documented.** `questionId` appears in the documented webhook example and in the history record format.
+         * @description Identifies a client request; the bot's reply to it carries the same id. *(Provenance: documented.)*
          */
         QuestionId: string;
         /**
          * ConnectionId
          * @description `cid`: an arbitrary string that identifies the current connection of the chat application
-         *     (a browser tab, an app session), used to filter events.
-         *
-         *     ---
-         *     **Provenance: documented.** The Chat API page documents `cid` as an optional connection id used to filter events.
+         *     (a browser tab, an app session), used to filter events. *(Provenance: documented.)*
          */
         ConnectionId: string;
         /**
          * Timestamp
          * @description Local date and time **without a time zone**, with milliseconds, as the Chat API writes it
-         *     (`2022-09-28T12:32:13.262`). The server stub writes UTC.
-         *
-         *     ---
-         *     **Provenance: documented.** The documented webhook example carries `"timestamp": "2022-09-28T12:32:13.262"`.
+         *     (`2022-09-28T12:32:13.262`). The server stub writes UTC. *(Provenance: documented.)*
          * @example 2022-09-28T12:32:13.262
          */
         Timestamp: string;
         /**
          * ReplyState
-         * @description The script state that produced the reply, such as `/Start` or `/CatchAll`.
-         *
-         *     ---
-         *     **Provenance: documented.** Every reply in the documented webhook example carries `state`.
+         * @description The script state that produced the reply, such as `/Start` or `/CatchAll`. *(Provenance: documented.)*
          * @example /CatchAll
          */
         ReplyState: string;
@@ -813,10 +795,7 @@ export interface components {
          * EventTs
          * Format: int64
          * @description When the event was published, Unix epoch milliseconds; strictly increasing within a channel, so
-         *     that `ts` of the last event received pages on without loss.
-         *
-         *     ---
-         *     **Provenance: inferred.** Clients page with `ts` in milliseconds taken from the last message; an explicit per-event ts is this project's choice.
+         *     that `ts` of the last event received pages on without loss. *(Provenance: inferred.)*
          */
         EventTs: number;
         /**
@@ -958,10 +937,7 @@ export interface components {
         };
         /**
          * Author
-         * @description Who wrote a message.
-         *
-         *     ---
-         *     **Provenance: documented.** CLIENT, BOT, OPERATOR are documented for chat history JSON; SYSTEM comes from the text-campaign API.
+         * @description Who wrote a message. *(Provenance: documented.)*
          * @enum {string}
          */
         Author: "CLIENT" | "BOT" | "OPERATOR" | "SYSTEM";
@@ -969,10 +945,7 @@ export interface components {
          * MessageStatus
          * @description Delivery status of a message sent to the client: `SENT` (sent by the platform), `DELIVERED`
          *     (reached the chat application), `READ` (seen by the client), `NOT_SENT` (could not be sent),
-         *     `NOT_DELIVERED` (sent but never reached the application).
-         *
-         *     ---
-         *     **Provenance: documented.** SENT, DELIVERED, READ, NOT_SENT are on the seed page; NOT_DELIVERED is in the documented chat history format.
+         *     `NOT_DELIVERED` (sent but never reached the application). *(Provenance: documented.)*
          * @enum {string}
          */
         MessageStatus: "SENT" | "DELIVERED" | "READ" | "NOT_SENT" | "NOT_DELIVERED";

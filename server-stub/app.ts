@@ -21,7 +21,7 @@ export interface AppDeps {
   config: StubConfig;
   tokens: TokenRegistry;
   chat: ChatService;
-  control: Omit<ControlDeps, 'chat' | 'validateResponses'>;
+  control: Omit<ControlDeps, 'chat' | 'validateResponses' | 'longPollMs'>;
   logError: Log;
   /** One line per request, or nothing. */
   logRequest?: Log;
@@ -103,7 +103,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/chatapi', chatApi);
 
   app.use(staticRoutes(tokens.tokens));
-  app.use('/_stub', controlRouter({ ...deps.control, chat, validateResponses: config.validateResponses }));
+  app.use('/_stub', controlRouter({ ...deps.control, chat, validateResponses: config.validateResponses, longPollMs: () => config.longPollMs }));
 
   app.use((req, _res, next) => next(Errors.routeNotFound(req.method, req.path)));
   app.use(errorHandler(deps.logError));

@@ -1,11 +1,13 @@
 // The Chat API's behaviour, operation by operation, over the store, the event bus, the bot, the
 // webhook deliverer and the timeout scheduler. Routes translate HTTP to these calls and back.
 import type { BotEngine, BotTurn } from './bot/engine.js';
+import type { TakeoverState, Takeovers } from './bot/takeover.js';
 import type { Channels } from './channels.js';
 import { formatTimestamp, newOperatorMessageId, newQuestionId, type ChannelClock } from './clock.js';
 import { Errors, type Log } from './errors.js';
 import { toWire, type EventBus, type WireEvent } from './events.js';
 import type { StatusUpdate, ChatStore, StoredEvent, StoredMessage } from './store/types.js';
+import type { OperatorDesk } from './operator-desk.js';
 import type { TimeoutScheduler } from './timeouts.js';
 import type { BotResponseData, ChatResponse, ChatState, ClientInput, ClientRequestRecord, MessageStatusInfo, Reply, WidgetStateRecord } from './types.js';
 import type { WebhookDeliverer } from './webhooks.js';
@@ -19,6 +21,19 @@ export interface ChatServiceDeps {
   clock: ChannelClock;
   channels: Channels;
   logError: Log;
+  /** Who answers each client: the bot or a live operator (after a switch reply). */
+  takeovers: Takeovers;
+  /** The operator console's view of the channels: clients and a change counter. */
+  desk: OperatorDesk;
+}
+
+/** One client of a channel, as the operator console lists it. */
+export interface ClientSummary {
+  clientId: string;
+  messageCount: number;
+  lastMessage: StoredMessage | null;
+  unreadCount: number;
+  takeover: TakeoverState;
 }
 
 /** The text of every text reply, joined by a blank line (JAICF's rule); "" when there is none. */
@@ -62,10 +77,20 @@ export class ChatService {
     if (input.data !== undefined) message.eventData = record.data = input.data;
     store.appendMessage(token, clientId, message);
     bus.publish(token, clientId, { type: 'clientRequest', ts, cid, event: record as Record<string, unknown> });
+    this.deps.desk.touch(token, clientId);
+
+    if (this.deps.takeovers.onClientMessage(token, clientId, input.query)) {
+      // An operator has the conversation: the message reached it (history, events, the console),
+      // and the bot stays silent, so the envelope carries no replies.
+      const silent: ChatResponse = { token, clientId, questionId, timestamp, data: { replies: [], answer: '' }, blockForm: false };
+      if (cid !== undefined) silent.cid = cid;
+      return silent;
+    }
 
     const newSession = store.beginTurn(token, clientId);
     const turn = bot.respond(input);
     store.endTurn(token, clientId, turn.endSession);
+    this.deps.takeovers.afterBotReplies(token, clientId, turn.replies, ts);
     // The reply envelope echoes cid either way; but only a sync reply has reached that connection
     // already, so only it is tagged with the cid that the events filter leaves out.
     const response = this.sendToClient(token, clientId, { author: 'BOT', questionId, replies: turn.replies, turn, newSession, cid, eventCid: mode === 'sync' ? cid : undefined });
@@ -76,6 +101,9 @@ export class ChatService {
 
   /** A live operator's message to the client (simulated through the control API). */
   operatorReply(token: string, clientId: string, replies: readonly Reply[]): ChatResponse {
+    const { takeovers, clock } = this.deps;
+    // An operator who answers a conversation waiting in the queue has taken it.
+    if (takeovers.state(token, clientId).handler === 'waiting') takeovers.takeOver(token, clientId, clock.latest(token));
     const response = this.sendToClient(token, clientId, { author: 'OPERATOR', questionId: newOperatorMessageId(), replies });
     this.deliver(token, response);
     return response;
@@ -118,6 +146,7 @@ export class ChatService {
       const index = updates.findIndex((u) => u.questionId === result.questionId);
       throw Errors.messageNotFound(clientId, result.questionId, batch ? { location: 'body', path: `/statuses/${index}/questionId` } : undefined);
     }
+    this.deps.desk.touch(token, clientId);
     return updates.map((update, i) => ({ questionId: update.questionId, status: result.messages[i]!.status }));
   }
 
@@ -156,10 +185,54 @@ export class ChatService {
     return bus.wait(token, clientId, filter, timeoutMs, done);
   }
 
+  // --- The operator console (control API) ---------------------------------------------------
+
+  /** The channel's clients, in the order they first wrote, with their last message and unread count. */
+  clients(token: string): ClientSummary[] {
+    const { store, desk, takeovers } = this.deps;
+    return desk.clientIds(token).map((clientId) => {
+      const messages = store.listMessages(token, clientId);
+      return {
+        clientId,
+        messageCount: messages.length,
+        lastMessage: messages[messages.length - 1] ?? null,
+        unreadCount: store.unreadCount(token, clientId),
+        takeover: takeovers.state(token, clientId),
+      };
+    });
+  }
+
+  takeoverState(token: string, clientId: string): TakeoverState {
+    return this.deps.takeovers.state(token, clientId);
+  }
+
+  /** An operator takes the conversation: the bot stays silent, and its pending reply timeout is dropped. */
+  takeOver(token: string, clientId: string): TakeoverState {
+    const { takeovers, timeouts, clock, desk } = this.deps;
+    timeouts.cancel(token, clientId);
+    const state = takeovers.takeOver(token, clientId, clock.latest(token) || Date.now());
+    desk.touch(token, clientId);
+    return state;
+  }
+
+  /** The operator closes the conversation: the bot answers the client's next message. */
+  closeOperatorChat(token: string, clientId: string): TakeoverState {
+    const state = this.deps.takeovers.close(token, clientId);
+    this.deps.desk.touch(token, clientId);
+    return state;
+  }
+
+  /** Runs the client's pending reply timeout now, as if the interval had passed; false when none is pending. */
+  fireTimeout(token: string, clientId: string): boolean {
+    return this.deps.timeouts.fireNow(token, clientId);
+  }
+
   /** Forgets every message, event, state, timeout and delivery; answers held long polls with []. */
   reset(): void {
-    const { bus, store, clock, timeouts, deliverer, channels } = this.deps;
+    const { bus, store, clock, timeouts, deliverer, channels, takeovers, desk } = this.deps;
     bus.releaseAll();
+    takeovers.reset();
+    desk.releaseAll(true);
     timeouts.reset();
     deliverer.reset();
     store.clear();
@@ -197,6 +270,7 @@ export class ChatService {
       cid: out.eventCid,
       event: response as Record<string, unknown>,
     });
+    this.deps.desk.touch(token, clientId);
     return response;
   }
 
@@ -212,6 +286,7 @@ export class ChatService {
 
   /** The client stayed silent: the bot goes to the target state; its reply is an event and a webhook delivery. */
   private timeoutReply(token: string, clientId: string, targetState: string): void {
+    if (this.deps.takeovers.silenced(token, clientId)) return;
     const turn = this.deps.bot.enter(targetState, clientId);
     if (!turn) return;
     this.deps.store.endTurn(token, clientId, turn.endSession);

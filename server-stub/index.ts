@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../validation/description.js';
 import { createApp, WARM_UP_HEADER } from './app.js';
 import { BotEngine } from './bot/engine.js';
+import { Takeovers } from './bot/takeover.js';
 import { loadBotScript } from './bot/script.js';
 import { Channels } from './channels.js';
 import { ChatService } from './chat.js';
@@ -13,6 +14,7 @@ import { ChannelClock } from './clock.js';
 import { DEFAULT_HOST, resolveConfig, type StubConfig, type StubOptions } from './config.js';
 import type { Log } from './errors.js';
 import { EventBus } from './events.js';
+import { OperatorDesk } from './operator-desk.js';
 import { controlApiForServing, controlApiSpecForValidator } from './openapi.js';
 import { MemoryStore } from './store/memory.js';
 import type { ChatStore } from './store/types.js';
@@ -132,7 +134,11 @@ export async function startStub(options: StubOptions & StubInternals = {}): Prom
   });
   const bus = new EventBus(store);
   const timeouts = new TimeoutScheduler();
-  const chat = new ChatService({ store, bus, bot: new BotEngine(script), deliverer, timeouts, clock: new ChannelClock(), channels, logError });
+  const desk = new OperatorDesk();
+  // The bot's {{stubUrl}} is the address the server listens on, known only after listen().
+  let url = '';
+  const bot = new BotEngine(script, () => url);
+  const chat = new ChatService({ store, bus, bot, deliverer, timeouts, clock: new ChannelClock(), channels, logError, takeovers: new Takeovers(), desk });
 
   const app = createApp({
     config,
@@ -140,6 +146,7 @@ export async function startStub(options: StubOptions & StubInternals = {}): Prom
     chat,
     control: {
       stats: () => ({ longPolls: bus.waiting, pendingTimeouts: timeouts.pending }),
+      desk,
       channels,
       deliverer,
       yaml: controlApiForServing(controlYaml),
@@ -159,7 +166,7 @@ export async function startStub(options: StubOptions & StubInternals = {}): Prom
   });
   const address = server.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${urlHost}:${address.port}`;
+  url = `http://${urlHost}:${address.port}`;
 
   // Warm the hot path (POST /chatapi/{token}) before saying we are ready: an unknown token goes
   // through request validation and gets a validated 401, and changes nothing.
@@ -174,6 +181,7 @@ export async function startStub(options: StubOptions & StubInternals = {}): Prom
       stopWarming();
       // Answer long polls first so that their connections are idle when the server closes them.
       bus.releaseAll();
+      desk.releaseAll();
       timeouts.reset();
       deliverer.close();
       server.close(() => resolve());

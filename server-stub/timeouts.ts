@@ -2,6 +2,8 @@
 // fires, the bot goes to the timeout's target state.
 export class TimeoutScheduler {
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** The pending callbacks, so that one can be run early (the operator console's "trigger timeout"). */
+  private readonly callbacks = new Map<string, () => void>();
 
   private key(token: string, clientId: string): string {
     return `${token}\u0000${clientId}`;
@@ -13,9 +15,20 @@ export class TimeoutScheduler {
     this.cancel(token, clientId);
     const timer = setTimeout(() => {
       this.timers.delete(key);
+      this.callbacks.delete(key);
       fire();
     }, delayMs);
     this.timers.set(key, timer);
+    this.callbacks.set(key, fire);
+  }
+
+  /** Runs the client's pending timeout now; false when none is pending. */
+  fireNow(token: string, clientId: string): boolean {
+    const fire = this.callbacks.get(this.key(token, clientId));
+    if (!fire) return false;
+    this.cancel(token, clientId);
+    fire();
+    return true;
   }
 
   cancel(token: string, clientId: string): void {
@@ -25,6 +38,7 @@ export class TimeoutScheduler {
       clearTimeout(timer);
       this.timers.delete(key);
     }
+    this.callbacks.delete(key);
   }
 
   get pending(): number {
@@ -34,5 +48,6 @@ export class TimeoutScheduler {
   reset(): void {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    this.callbacks.clear();
   }
 }

@@ -30,7 +30,11 @@ function render(value: unknown, variables: Record<string, string>): unknown {
 }
 
 export class BotEngine {
-  constructor(readonly script: CompiledScript) {}
+  /** `stubUrl`: the stub's own origin (`http://host:port`), known once it listens; the demo bot's assets are served there. */
+  constructor(
+    readonly script: CompiledScript,
+    private readonly stubUrl: () => string = () => '',
+  ) {}
 
   respond(input: BotInput): BotTurn {
     const normalized = input.query?.trim().toLowerCase();
@@ -63,6 +67,7 @@ export class BotEngine {
         query: input.query ?? '',
         event: input.event ?? '',
         clientId: input.clientId,
+        stubUrl: this.stubUrl(),
       };
       match?.forEach((group, i) => (variables[String(i)] = group ?? ''));
       Object.assign(variables, match?.groups ?? {});

@@ -73,7 +73,9 @@ export class BotScriptError extends Error {
 }
 
 const PLACEHOLDER = /\{\{\s*([\w$]+)\s*\}\}/g;
-const FIXED_VARIABLES = new Set(['input', 'query', 'event', 'clientId']);
+const FIXED_VARIABLES = new Set(['input', 'query', 'event', 'clientId', 'stubUrl']);
+/** What a placeholder is replaced with when a script is checked: `{{stubUrl}}/a.png` must stay a URL. */
+const sampleOf = (name: string): string => (name === 'stubUrl' ? 'http://127.0.0.1:3000' : 'x');
 
 let validators: { script: (value: unknown) => boolean; errors: () => ErrorObject[]; reply: Map<string, (value: unknown) => ErrorObject[]> } | undefined;
 
@@ -126,7 +128,7 @@ function formatErrors(errors: readonly ErrorObject[], prefix = ''): string[] {
 
 /** A copy with every {{placeholder}} in reply strings filled with a sample, so that templates are checked as they will be sent (a templated URL stays a URL). */
 function withSampleValues(value: unknown, inReplies = false): unknown {
-  if (typeof value === 'string') return inReplies ? value.replace(PLACEHOLDER, 'x') : value;
+  if (typeof value === 'string') return inReplies ? value.replace(PLACEHOLDER, (_all, name: string) => sampleOf(name)) : value;
   if (Array.isArray(value)) return value.map((item) => withSampleValues(item, inReplies));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withSampleValues(item, inReplies || key === 'replies')]));

@@ -9,6 +9,8 @@ import { jsonBody } from '../json-body.js';
 import { validatorMiddleware } from '../openapi.js';
 import type { Reply } from '../types.js';
 import type { WebhookDeliverer } from '../webhooks.js';
+import type { OperatorDesk } from '../operator-desk.js';
+import { consoleRoutes } from './console.js';
 import { allowOnly, queryOf } from './util.js';
 
 export interface ControlDeps {
@@ -22,6 +24,10 @@ export interface ControlDeps {
   /** The control API description for the validator (dereferenced), built on first use. */
   specForValidator: () => Promise<Record<string, unknown>>;
   validateResponses: boolean;
+  /** The operator console's clients and change counter. */
+  desk: OperatorDesk;
+  /** The Chat API's long-poll time, also used by the console's long poll. */
+  longPollMs: () => number;
 }
 
 const channelNotFound = (token: string) =>
@@ -103,6 +109,10 @@ export function controlRouter(deps: ControlDeps): Router {
     for (const delivery of deliverer.list()) deliveries[delivery.state]++;
     res.json({ ...deps.stats(), deliveries });
   });
+
+  // --- The operator console (routes/console.ts): clients, conversations, takeover, timeouts ---
+  consoleRoutes(router, { chat, channels, desk: deps.desk, longPollMs: deps.longPollMs, channelNotFound });
+  // --- end of the operator console ---
 
   router.post('/reset', (_req, res) => {
     chat.reset();

@@ -1,6 +1,10 @@
-// The stub's own pages: an index, the rendered docs and the bundled description.
-import { Router, type NextFunction, type Response } from 'express';
-import { BUNDLE_JSON, BUNDLE_YAML, DOCS_HTML } from '../../validation/description.js';
+// The stub's own pages: an index, the rendered docs (Chat API and control API), the bundled
+// description, the chat playground and the operator console, and the demo bot's assets.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { Router, type NextFunction, type Response } from 'express';
+import { BUNDLE_JSON, BUNDLE_YAML, DOCS_HTML, packageRoot } from '../../validation/description.js';
 import { ApiError } from '../errors.js';
 import { allowOnly } from './util.js';
 
@@ -11,6 +15,25 @@ function sendBuilt(res: Response, next: NextFunction, file: string, type: string
     next(error.code === 'ENOENT' ? new ApiError(404, 'stub.file.not_built', `${file} is missing: run \`${build}\` (npm start does it).`) : error);
   });
 }
+
+const ROOT = packageRoot();
+/** The pages' HTML and CSS, and the demo bot's assets: served as they are in the source. */
+const PUBLIC_DIR = join(ROOT, 'server-stub', 'public');
+/** The pages' scripts and the typed client, compiled to ES modules by `npm run build` (tsc). */
+const BUILT_PAGES_DIR = join(ROOT, 'build', 'server-stub', 'public');
+const BUILT_CLIENT_DIR = join(ROOT, 'build', 'client');
+/** openapi-fetch's own ES module file, which the pages' import map names (no bundler, no CDN). */
+const OPENAPI_FETCH_ESM = fileURLToPath(import.meta.resolve('openapi-fetch'));
+export const CONTROL_DOCS_HTML = join(ROOT, 'dist', 'control-api.html');
+
+/** Static files; a missing one falls through to the stub's 404 (an Error body). */
+const files = (dir: string, extensions?: readonly string[]) => {
+  const serve = express.static(dir, { index: false, redirect: false, fallthrough: true });
+  if (!extensions) return serve;
+  return Router().use((req, res, next) => (extensions.some((ext) => req.path.endsWith(ext)) ? serve(req, res, next) : next()));
+};
+
+const escapeAttribute = (text: string) => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
 export function staticRoutes(tokens: readonly string[]): Router {
   const router = Router();
@@ -23,8 +46,10 @@ export function staticRoutes(tokens: readonly string[]): Router {
         chatApi: `${base}/chatapi/{token}`,
         tokens: tokens.length,
         docs: `${base}/docs`,
+        playground: `${base}/playground/`,
+        operatorConsole: `${base}/operator/`,
         openapi: { json: `${base}/openapi.json`, yaml: `${base}/openapi.yaml` },
-        controlApi: { base: `${base}/_stub/`, openapi: `${base}/_stub/openapi.yaml` },
+        controlApi: { base: `${base}/_stub/`, openapi: `${base}/_stub/openapi.yaml`, docs: `${base}/_stub/docs` },
       });
     })
     .all(allowOnly('GET'));
@@ -40,5 +65,43 @@ export function staticRoutes(tokens: readonly string[]): Router {
     .route('/openapi.yaml')
     .get((_req, res, next) => sendBuilt(res, next, BUNDLE_YAML, 'application/yaml', 'npm run bundle'))
     .all(allowOnly('GET'));
+  router
+    .route('/_stub/docs')
+    .get((_req, res, next) => sendBuilt(res, next, CONTROL_DOCS_HTML, 'html', 'npm run docs'))
+    .all(allowOnly('GET'));
+
+  // The playground and the operator console: one HTML page each, whose ES modules (the page's
+  // script and the typed client, as tsc emits them) load under /ui/ with their relative imports intact.
+  for (const [page, file] of [
+    ['playground', 'playground.html'],
+    ['operator', 'operator.html'],
+  ] as const) {
+    // The router is not strict, so `/${page}` matches with and without the slash: only the bare one
+    // is redirected (relative URLs need the slash), keeping the query.
+    router.get(`/${page}`, (req, res, next) => {
+      if (req.path.endsWith('/')) return next();
+      res.redirect(301, `/${page}/${req.url.slice(page.length + 1)}`);
+    });
+    // The page's default token is the stub's first one (the development token unless configured).
+    let html: Promise<string> | undefined;
+    router
+      .route(`/${page}/`)
+      .get((_req, res, next) => {
+        html ??= readFile(join(PUBLIC_DIR, file), 'utf8').then((text) => text.replace('{{devToken}}', escapeAttribute(tokens[0] ?? '')));
+        html.then(
+          (text) => res.type('html').send(text),
+          (error: unknown) => {
+            html = undefined;
+            next(error);
+          },
+        );
+      })
+      .all(allowOnly('GET'));
+  }
+  router.use('/ui/server-stub/public', files(BUILT_PAGES_DIR, ['.js']));
+  router.use('/ui/client', files(BUILT_CLIENT_DIR, ['.js']));
+  router.get('/ui/vendor/openapi-fetch.mjs', (_req, res, next) => sendBuilt(res, next, OPENAPI_FETCH_ESM, 'text/javascript', 'npm ci'));
+  router.use('/ui/static', files(PUBLIC_DIR, ['.css']));
+  router.use('/assets', files(join(PUBLIC_DIR, 'assets')));
   return router;
 }

@@ -1,0 +1,116 @@
+// The docs' code samples (x-codeSamples, written at bundle time by openapi/plugins/code-samples.js
+// from the description's own examples): one curl and one TypeScript sample per operation; the
+// TypeScript ones compile against the typed client as a user imports it, and the curl ones work,
+// as written, against the stub (only the host is the stub's). The stub's control API gets curl and
+// fetch samples the same way (its own Redocly config), checked the same way.
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWebhookHandler } from '../../client/webhook/index.js';
+import { startStub, type RunningStub } from '../../server-stub/index.js';
+import { loadDescription, packageRoot } from '../../validation/description.js';
+import { runCommand } from '../helpers/run-command.js';
+import { operations } from '../helpers/walk-description.js';
+
+const document = loadDescription();
+const ops = operations(document);
+const controlFile = join(packageRoot(), 'reports', 'control-api.bundle.json');
+const controlOps = () => operations(JSON.parse(readFileSync(controlFile, 'utf8')) as never);
+
+beforeAll(async () => {
+  mkdirSync(join(packageRoot(), 'reports'), { recursive: true });
+  const bundled = await runCommand('npx', ['redocly', 'bundle', '--config', 'server-stub/control-api.redocly.yaml', 'server-stub/control-api.yaml', '-o', controlFile]);
+  expect(bundled.code, bundled.stderr).toBe(0);
+}, 60_000);
+interface Sample {
+  lang: string;
+  label: string;
+  source: string;
+}
+const samplesOf = (operation: Record<string, unknown>) => (operation['x-codeSamples'] ?? []) as Sample[];
+const sample = (operation: Record<string, unknown>, lang: string) => samplesOf(operation).find((s) => s.lang === lang)!;
+
+describe('code samples in the bundle', () => {
+  it('every operation and webhook, and every control API operation, has one curl and one TypeScript sample', () => {
+    expect(ops.length).toBeGreaterThan(10);
+    expect(controlOps().length).toBeGreaterThan(8);
+    for (const op of [...ops, ...controlOps()]) {
+      expect(samplesOf(op.operation).map((s) => s.lang), `${op.method} ${op.name}`).toEqual(['curl', 'TypeScript']);
+    }
+  });
+
+  it('the TypeScript samples compile against chatapi-contract/client and /webhook (tsc, strict)', async () => {
+    const dir = join(packageRoot(), 'reports', 'code-samples');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    for (const op of ops) writeFileSync(join(dir, `${String(op.operation.operationId)}.ts`), sample(op.operation, 'TypeScript').source + '\n');
+    // The fetch samples import nothing: `export {}` makes each file a module (top-level await).
+    for (const op of controlOps()) writeFileSync(join(dir, `control-${String(op.operation.operationId)}.ts`), `${sample(op.operation, 'TypeScript').source}\nexport {};\n`);
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ extends: '../../tsconfig.json', compilerOptions: { rootDir: '.', noEmit: true }, include: ['*.ts'] }));
+    const result = await runCommand('npx', ['tsc', '-p', join(dir, 'tsconfig.json')]);
+    expect(result.stdout + result.stderr, 'tsc output').toBe('');
+    expect(result.code).toBe(0);
+  }, 60_000);
+});
+
+describe('the curl samples against the stub', () => {
+  const run = promisify(execFile);
+  const base = (document as unknown as { servers: { url: string }[] }).servers[0]!.url;
+  const webhookUrl = 'http://127.0.0.1:4000/chatapi-webhook';
+  let stub: RunningStub;
+  let receiver: Server;
+  let receiverUrl: string;
+  const received: unknown[] = [];
+
+  beforeAll(async () => {
+    // The samples use the first example token: the stub accepts it.
+    const token = /\/chatapi\/([^/?']+)/.exec(sample(ops[0]!.operation, 'curl').source)![1]!;
+    stub = await startStub({ port: 0, host: '127.0.0.1', tokens: [decodeURIComponent(token), 'chatapi-dev-token'], longPollMs: 200, log: () => undefined, logError: () => undefined });
+    receiver = createServer(createWebhookHandler(async (item) => void received.push(item)));
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/chatapi-webhook`;
+  });
+  afterAll(async () => {
+    await stub?.close();
+    await new Promise((resolve) => receiver?.close(resolve));
+  });
+
+  /** Runs a sample with the host swapped; prints the status on a last line of its own. */
+  async function curl(source: string, from: string, to: string): Promise<{ status: number; body: string }> {
+    expect(source).toContain(from);
+    const { stdout } = await run('sh', ['-c', `${source.split(from).join(to)} -w '\\n%{http_code}'`]);
+    const lines = stdout.split('\n');
+    return { status: Number(lines.pop()), body: lines.join('\n') };
+  }
+
+  it.each(ops.filter((op) => op.kind === 'path').map((op) => [`${op.method.toUpperCase()} ${op.name}`, op] as const))('%s answers a documented status below 500', async (_label, op) => {
+    const { status, body } = await curl(sample(op.operation, 'curl').source, base, stub.url);
+    expect(Object.keys(op.operation.responses as object), body).toContain(String(status));
+    expect(status, body).toBeLessThan(500);
+    // The examples use a client that exists once the first sample (sendMessage) ran; only ids made up by examples are 404.
+    if (status >= 400) expect(status, body).toBe(404);
+  });
+
+  it('the control API\'s samples answer documented statuses below 500, in order (reset last)', async () => {
+    const control = controlOps();
+    const controlBase = (JSON.parse(readFileSync(controlFile, 'utf8')) as { servers: { url: string }[] }).servers[0]!.url;
+    for (const op of [...control.filter((o) => o.operation.operationId !== 'reset'), ...control.filter((o) => o.operation.operationId === 'reset')]) {
+      const { status, body } = await curl(sample(op.operation, 'curl').source, controlBase, stub.url);
+      const label = String(op.operation.operationId);
+      expect(Object.keys(op.operation.responses as object), `${label}: ${body}`).toContain(String(status));
+      // Only firing a timeout that the examples never scheduled is refused (409).
+      if (status >= 400) expect([label, status]).toEqual(['fireReplyTimeout', 409]);
+    }
+  });
+
+  it('the webhook sample posts its example payload, which the receiver accepts', async () => {
+    const op = ops.find((o) => o.kind === 'webhook')!;
+    const { status, body } = await curl(sample(op.operation, 'curl').source, webhookUrl, receiverUrl);
+    expect(status, body).toBe(200);
+    expect(received.length).toBeGreaterThan(0);
+  });
+});
