@@ -10,7 +10,7 @@ import { needsMessages, prepare } from './operations.js';
 import type { Check, CheckContext } from './types.js';
 
 /** Cases in flight at once: long polls among them hold until the target's timeout. */
-const CASE_CONCURRENCY = 8;
+const CASE_CONCURRENCY = 32;
 
 export function caseContext(ctx: CheckContext): CaseContext {
   return { document: ctx.document, validator: ctx.validator, prefix: `${ctx.newClient()}-`, token: ctx.settings.stateless ? undefined : ctx.settings.token };

@@ -20,7 +20,8 @@ import { caseContext } from './coverage.js';
 import { needsMessages, prepare } from './operations.js';
 import type { Check, CheckContext } from './types.js';
 
-const FUZZ_CONCURRENCY = 8;
+/** Requests in flight at once: long polls among them hold until the target's timeout. */
+const FUZZ_CONCURRENCY = 32;
 /** Shrinking sends requests one at a time: bound it. */
 const SHRINK_TIME_LIMIT_MS = 60_000;
 
