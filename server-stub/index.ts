@@ -8,13 +8,13 @@ import { createApp, WARM_UP_HEADER } from './app.js';
 import { BotEngine } from './bot/engine.js';
 import { loadBotScript } from './bot/script.js';
 import { Channels } from './channels.js';
-import { ChatService } from './chat.js';
 import { ChannelClock } from './clock.js';
 import { DEFAULT_HOST, resolveConfig, type StubConfig, type StubOptions } from './config.js';
 import type { Log } from './errors.js';
 import { EventBus } from './events.js';
 import { controlApiForServing, controlApiSpecForValidator } from './openapi.js';
 import { MemoryStore } from './store/memory.js';
+import { TransactionalChatService } from './store/transactional-chat.js';
 import type { ChatStore } from './store/types.js';
 import { TimeoutScheduler } from './timeouts.js';
 import { TokenRegistry } from './tokens.js';
@@ -151,7 +151,7 @@ export async function startStub(options: StubOptions & StubInternals = {}): Prom
   const bus = new EventBus(store);
   const timeouts = new TimeoutScheduler();
   const clock = new ChannelClock(Date.now, store.latestTimestamps());
-  const chat = new ChatService({ store, bus, bot: new BotEngine(script), deliverer, timeouts, clock, channels, logError });
+  const chat = new TransactionalChatService({ store, bus, bot: new BotEngine(script), deliverer, timeouts, clock, channels, logError });
 
   const app = createApp({
     config,

@@ -209,6 +209,11 @@ export class MemoryStore implements ChatStore {
     for (const id of ids) this.deliveries.delete(id);
   }
 
+  batch<T>(fn: () => T): T {
+    // Every write is already in place when it returns: nothing to group.
+    return fn();
+  }
+
   clear(): void {
     this.channels.clear();
     this.latest.clear();

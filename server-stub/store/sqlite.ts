@@ -353,6 +353,13 @@ export class SqliteStore implements ChatStore {
     if (ids.length > 0) this.deleteDeliveriesTx(ids);
   }
 
+  private readonly batchTx = lazyTransaction(() => this.db, (fn: () => unknown) => fn());
+
+  batch<T>(fn: () => T): T {
+    // The methods' own transactions become savepoints inside this one.
+    return this.batchTx(fn) as T;
+  }
+
   clear(): void {
     this.db.exec(`BEGIN; DELETE FROM clients; DELETE FROM messages; DELETE FROM events; DELETE FROM channel_clock; DELETE FROM deliveries; COMMIT;`);
     this.clientCounts.clear();

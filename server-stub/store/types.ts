@@ -90,6 +90,12 @@ export interface ChatStore {
   saveDelivery(delivery: StoredDelivery): void;
   deleteDeliveries(ids: readonly string[]): void;
 
+  /**
+   * Runs `fn` as one unit: a persistent store commits its writes together when `fn` returns (and
+   * drops them if it throws), so one request costs one commit, made before its answer is sent.
+   */
+  batch<T>(fn: () => T): T;
+
   /** Forgets everything. */
   clear(): void;
   /** Releases the store (files, handles); nothing is called after it. */

@@ -63,16 +63,23 @@ afterEach(async () => {
   stub = receiver = undefined;
 });
 
-/** The questionIds the receiver accepted for a client, in the order it accepted them. */
-const acceptedFor = (clientId: string) =>
-  receiver!.ok.flatMap((r) => r.items)
-    .filter((item) => item.clientId === clientId)
-    .map((item) => item.questionId);
+/**
+ * The questionIds the receiver accepted for a client, in the order it first accepted them: delivery
+ * is at least once (a 200 that comes after the attempt's timeout is sent again), so a repeat is fine.
+ */
+const acceptedFor = (clientId: string) => [
+  ...new Set(
+    receiver!.ok
+      .flatMap((r) => r.items)
+      .filter((item) => item.clientId === clientId)
+      .map((item) => item.questionId),
+  ),
+];
 
 describe('a receiver outage', () => {
   it('loses nothing: refused, 5xx and hanging for a while, then every reply arrives, in order per client', async () => {
     receiver = await switchableReceiver();
-    stub = await startTestStub({ webhookUrl: receiver.url, webhookRetry: { attempts: 60, baseDelayMs: 10, maxDelayMs: 80, timeoutMs: 150 } });
+    stub = await startTestStub({ webhookUrl: receiver.url, webhookRetry: { attempts: 60, baseDelayMs: 10, maxDelayMs: 80, timeoutMs: 300 } });
     const sent = new Map<string, string[]>();
     const send = async (clientId: string, i: number) => {
       // Async replies and operator replies both go to the webhook, in one order per client.
@@ -95,7 +102,7 @@ describe('a receiver outage', () => {
     expect(receiver.requests()).toBeGreaterThan(0);
 
     await receiver.set('up');
-    await eventually(() => (receiver!.ok.length >= clients.length * 12 ? true : undefined), 10_000);
+    await eventually(() => (clients.every((clientId) => acceptedFor(clientId).length === 12) ? true : undefined), 10_000);
     for (const clientId of clients) expect(acceptedFor(clientId)).toEqual(sent.get(clientId));
     // Those that waited had more than one attempt, counted in the header.
     expect(Math.max(...receiver.ok.map((r) => r.attempt))).toBeGreaterThan(1);
@@ -159,7 +166,7 @@ describe('deliveries that exhaust their attempts', () => {
     await eventually(() => (acceptedFor('x').length === 4 ? true : undefined), 5_000);
     expect(acceptedFor('x')).toEqual(ids);
     // The same delivery ids as before (a receiver can drop duplicates by them); a new round of attempts.
-    expect(receiver.ok.map((r) => r.deliveryId)).toEqual(ofX.map((d) => d.id));
+    expect([...new Set(receiver.ok.map((r) => r.deliveryId))]).toEqual(ofX.map((d) => d.id));
     expect(receiver.ok[0]!.attempt).toBe(4);
     // The other client's failed delivery was not in the selection.
     expect(acceptedFor('y')).toEqual([]);
