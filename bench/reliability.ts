@@ -23,6 +23,8 @@ const SEND_PATH = `/chatapi/${TOKEN}`;
 const STUB_MAIN = join(root, 'build', 'server-stub', 'main.js');
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 60);
 const OUTAGE_SECONDS = Number(process.env.BENCH_OUTAGE_SECONDS ?? 15);
+/** BENCH_ONLY=longpoll,soak,stores,backlog runs some of the parts (all by default). */
+const only = new Set((process.env.BENCH_ONLY ?? 'longpoll,soak,stores,backlog').split(',').map((part) => part.trim()));
 const scratch = mkdtempSync(join(tmpdir(), 'chatapi-bench-'));
 
 async function stub(env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
@@ -201,53 +203,67 @@ async function main(): Promise<void> {
     lines.push(line);
   };
 
-  console.error('10,000 long-poll waiters...');
-  const lp = await longPolls(10_000);
-  console.error(`soak, ${SOAK_SECONDS} s at 100 connections, a new clientId per request...`);
-  const soaked = await soak(SOAK_SECONDS);
-  console.error('memory vs SQLite store throughput...');
-  const storeRows = await stores();
-  console.error(`webhook backlog of 1,000 items after a ${OUTAGE_SECONDS} s outage (two shapes, default retry policy)...`);
-  const backlogs = [await backlog(100, 10, OUTAGE_SECONDS), await backlog(1, 1000, OUTAGE_SECONDS), await backlog(100, 10, OUTAGE_SECONDS, { CHATAPI_STORE: `sqlite:${join(scratch, 'backlog.db')}` })];
+  const step = async <T>(part: string, title: string, run: () => Promise<T>): Promise<T | undefined> => {
+    if (!only.has(part)) return undefined;
+    console.error(`${title}...`);
+    return run();
+  };
+  const lp = await step('longpoll', '10,000 long-poll waiters', () => longPolls(10_000));
+  const soaked = await step('soak', `soak, ${SOAK_SECONDS} s at 100 connections, a new clientId per request`, () => soak(SOAK_SECONDS));
+  const storeRows = await step('stores', 'memory vs SQLite store throughput', stores);
+  const backlogs = await step('backlog', `webhook backlog of 1,000 items after a ${OUTAGE_SECONDS} s outage (default retry policy)`, async () => [
+    await backlog(100, 10, OUTAGE_SECONDS),
+    await backlog(1, 1000, OUTAGE_SECONDS),
+    await backlog(100, 10, OUTAGE_SECONDS, { CHATAPI_STORE: `sqlite:${join(scratch, 'backlog.db')}` }),
+  ]);
 
   say(`# Reliability benchmark results`);
   say();
   say(`${new Date().toISOString().slice(0, 10)} · ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}) · ${fmt(totalmem() / 2 ** 30, 1)} GiB · Node ${process.version} · loopback, the compiled stub as a process with its defaults unless said`);
   say();
-  say(`## 1. ${lp.waiters.toLocaleString('en')} concurrent long-poll waiters`);
-  say();
-  say(`| RSS while waiting MiB | publish → answer p50 ms | p99 ms | max ms | answered |`);
-  say(`|---:|---:|---:|---:|---:|`);
-  say(`| ${fmt(lp.rssWhileWaitingMiB)} | ${fmt(lp.p50Ms, 1)} | ${fmt(lp.p99Ms, 1)} | ${fmt(lp.maxMs, 1)} | ${lp.answered} |`);
-  say();
-  say(`Each waiter holds \`GET /events?clientId=lp-N\`; then an operator reply is injected for each, one after the other, through the control API; the delay runs from sending the injection to the waiter's answer.`);
-  say();
-  say(`## 2. Soak: ${soaked.seconds} s at 100 connections, a new clientId on every request (CHATAPI_MAX_CLIENTS 10,000)`);
-  say();
-  say(`| requests | req/s | p99 ms | non-2xx | errors | RSS start MiB | RSS end MiB | peak MiB | RSS every 10 s MiB | answers after |`);
-  say(`|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|`);
-  say(`| ${soaked.requests} | ${fmt(soaked.requestsPerSecond)} | ${fmt(soaked.p99)} | ${soaked.non2xx} | ${soaked.errors} | ${fmt(soaked.rssStart)} | ${fmt(soaked.rssEnd)} | ${fmt(soaked.rssPeak)} | ${soaked.samples.map((s) => fmt(s)).join(', ')} | ${soaked.answersAfter} |`);
-  say();
-  say(`## 3. Store throughput side by side: POST /chatapi/{token}, 50 connections, 1,000 clients in rotation`);
-  say();
-  say(`| store | req/s | p50 ms | p99 ms | peak RSS MiB | non-2xx + errors |`);
-  say(`|---|---:|---:|---:|---:|---:|`);
-  for (const row of storeRows) say(`| ${row.name} | ${fmt(row.requestsPerSecond)} | ${fmt(row.p50)} | ${fmt(row.p99)} | ${fmt(row.peakRssMiB)} | ${row.bad} |`);
-  say();
-  say(`Both stubs run at once and the load visits them in turn: 2 s warm-up, then 3 rounds of 3 s each; medians.`);
-  say();
-  say(`## 4. A backlog of 1,000 webhook items after a ${OUTAGE_SECONDS} s outage (default policy: 15 attempts, 200 ms doubling, 10 s ceiling)`);
-  say();
-  say(`| shape | store | first item after recovery ms | all 1,000 after recovery ms | drain (first → last) ms | delivered | out of order |`);
-  say(`|---|---|---:|---:|---:|---:|---:|`);
-  for (const [index, b] of backlogs.entries()) {
-    say(`| ${b.clients} client${b.clients > 1 ? 's' : ''} × ${b.perClient} | ${index === 2 ? 'SQLite' : 'memory'} | ${fmt(b.firstMs)} | ${fmt(b.allMs)} | ${fmt(b.drainMs)} | ${b.delivered}/${b.total} | ${b.outOfOrder} |`);
+  if (lp) {
+    say(`## 1. ${lp.waiters.toLocaleString('en')} concurrent long-poll waiters`);
+    say();
+    say(`| RSS while waiting MiB | publish → answer p50 ms | p99 ms | max ms | answered | failed |`);
+    say(`|---:|---:|---:|---:|---:|---:|`);
+    say(`| ${fmt(lp.rssWhileWaitingMiB)} | ${fmt(lp.p50Ms, 1)} | ${fmt(lp.p99Ms, 1)} | ${fmt(lp.maxMs, 1)} | ${lp.answered} | ${lp.failed}${lp.firstError ? ` (first: ${lp.firstError})` : ''} |`);
+    say();
+    say(`Each waiter holds \`GET /events?clientId=lp-N\`; then an operator reply is injected for each, one after the other, through the control API; the delay runs from sending the injection to the waiter's answer.`);
+    say();
   }
-  say();
-  say(`The receiver answers 503 while the 1,000 async replies are sent and for the rest of the outage, then 200. "After recovery" includes the wait for each client's next retry, at most the 10 s ceiling once the outage is long; the drain is the delivery itself, one item at a time per client.`);
-  say();
+  if (soaked) {
+    say(`## 2. Soak: ${soaked.seconds} s at 100 connections, a new clientId on every request (CHATAPI_MAX_CLIENTS 10,000)`);
+    say();
+    say(`| requests | req/s | p99 ms | non-2xx | errors | RSS start MiB | RSS end MiB | peak MiB | RSS every 10 s MiB | answers after |`);
+    say(`|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|`);
+    say(`| ${soaked.requests} | ${fmt(soaked.requestsPerSecond)} | ${fmt(soaked.p99)} | ${soaked.non2xx} | ${soaked.errors} | ${fmt(soaked.rssStart)} | ${fmt(soaked.rssEnd)} | ${fmt(soaked.rssPeak)} | ${soaked.samples.map((s) => fmt(s)).join(', ')} | ${soaked.answersAfter} |`);
+    say();
+  }
+  if (storeRows) {
+    say(`## 3. Store throughput side by side: POST /chatapi/{token}, 50 connections, 1,000 clients in rotation`);
+    say();
+    say(`| store | req/s | p50 ms | p99 ms | peak RSS MiB | non-2xx + errors |`);
+    say(`|---|---:|---:|---:|---:|---:|`);
+    for (const row of storeRows) say(`| ${row.name} | ${fmt(row.requestsPerSecond)} | ${fmt(row.p50)} | ${fmt(row.p99)} | ${fmt(row.peakRssMiB)} | ${row.bad} |`);
+    say();
+    say(`Both stubs run at once and the load visits them in turn: 2 s warm-up, then 3 rounds of 3 s each; medians.`);
+    say();
+  }
+  if (backlogs) {
+    say(`## 4. A backlog of 1,000 webhook items after a ${OUTAGE_SECONDS} s outage (default policy: 15 attempts, 200 ms doubling, 10 s ceiling)`);
+    say();
+    say(`| shape | store | first item after recovery ms | all 1,000 after recovery ms | drain (first → last) ms | delivered | out of order |`);
+    say(`|---|---|---:|---:|---:|---:|---:|`);
+    for (const [index, b] of backlogs.entries()) {
+      say(`| ${b.clients} client${b.clients > 1 ? 's' : ''} × ${b.perClient} | ${index === 2 ? 'SQLite' : 'memory'} | ${fmt(b.firstMs)} | ${fmt(b.allMs)} | ${fmt(b.drainMs)} | ${b.delivered}/${b.total} | ${b.outOfOrder} |`);
+    }
+    say();
+    say(`The receiver answers 503 while the 1,000 async replies are sent and for the rest of the outage, then 200. "After recovery" includes the wait for each client's next retry, at most the 10 s ceiling once the outage is long; the drain is the delivery itself, one item at a time per client.`);
+    say();
+  }
   say(`Measured with \`npm run bench:reliability\` (bench/reliability.ts).`);
-  writeFileSync(join(root, 'bench', 'RELIABILITY.md'), lines.join('\n') + '\n');
+  // Only a full run replaces the committed results.
+  if (only.size === 4) writeFileSync(join(root, 'bench', 'RELIABILITY.md'), lines.join('\n') + '\n');
 }
 
 main()
