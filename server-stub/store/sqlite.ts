@@ -146,19 +146,11 @@ function prepareStatements(db: Db) {
     deliveries: prepare<[], { body: string }>(`SELECT body FROM deliveries ORDER BY seq`),
     saveDelivery: prepare<[string, number, string]>(`INSERT OR REPLACE INTO deliveries (id, seq, body) VALUES (?, ?, ?)`),
     deleteDelivery: prepare<[string]>(`DELETE FROM deliveries WHERE id = ?`),
+    clientsPerChannel: prepare<[], { token: string; n: number }>(`SELECT token, count(*) AS n FROM clients GROUP BY token`),
   };
 }
 
 type Statements = ReturnType<typeof prepareStatements>;
-
-/**
- * A better-sqlite3 transaction built on first use: the store's methods are class fields, which are
- * initialised before the constructor has the database.
- */
-function lazyTransaction<A extends unknown[], R>(db: () => Db, fn: (...args: A) => R): (...args: A) => R {
-  let tx: ((...args: A) => R) | undefined;
-  return (...args) => (tx ??= db().transaction(fn) as unknown as (...args: A) => R)(...args);
-}
 
 export class SqliteStore implements ChatStore {
   /** Clients per channel, so that a new client knows without a query whether one must be evicted. */
@@ -172,14 +164,43 @@ export class SqliteStore implements ChatStore {
     private readonly limits: MemoryStoreLimits,
   ) {
     this.s = prepareStatements(db);
-    for (const row of db.prepare<[], { token: string; n: number }>(`SELECT token, count(*) AS n FROM clients GROUP BY token`).all()) {
-      this.clientCounts.set(row.token, row.n);
-    }
+    this.countClients();
     this.activity = db.prepare<[], { a: number | null }>(`SELECT max(active) AS a FROM clients`).get()?.a ?? 0;
   }
 
+  /**
+   * A better-sqlite3 transaction, built on first use (the methods below are class fields, set up
+   * before the constructor has the database). Inside a batch it runs as part of the batch: a
+   * savepoint would cost two statements per call and buy nothing, since a batch is undone whole.
+   */
+  private transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+    let tx: ((...args: A) => R) | undefined;
+    return (...args) => {
+      if (this.db.inTransaction) return fn(...args);
+      tx ??= this.db.transaction(fn) as unknown as (...args: A) => R;
+      try {
+        return tx(...args);
+      } catch (error) {
+        // Rolled back: the client touched last may not exist any more, nor the clients counted.
+        this.lastTouched = undefined;
+        this.countClients();
+        throw error;
+      }
+    };
+  }
+
+  private countClients(): void {
+    this.clientCounts.clear();
+    for (const row of this.s.clientsPerChannel.all()) this.clientCounts.set(row.token, row.n);
+  }
+
+  /** The client touched last: touching it again changes nothing (a request writes several times). */
+  private lastTouched: { token: string; clientId: string } | undefined;
+
   /** Marks the client as the channel's most recently active, creating it (and evicting the least recently active) if need be. */
   private touch(token: string, clientId: string): void {
+    if (this.lastTouched?.token === token && this.lastTouched.clientId === clientId) return;
+    this.lastTouched = { token, clientId };
     const active = ++this.activity;
     if (this.s.touch.run(active, token, clientId).changes > 0) return;
     const count = this.clientCounts.get(token) ?? 0;
@@ -192,6 +213,7 @@ export class SqliteStore implements ChatStore {
   }
 
   private evict(token: string, clientId: string): void {
+    if (this.lastTouched?.token === token && this.lastTouched.clientId === clientId) this.lastTouched = undefined;
     this.s.deleteClientMessages.run(token, clientId);
     this.s.deleteClientEvents.run(token, clientId);
     if (this.s.deleteClient.run(token, clientId).changes > 0) this.clientCounts.set(token, (this.clientCounts.get(token) ?? 1) - 1);
@@ -202,7 +224,7 @@ export class SqliteStore implements ChatStore {
     return this.clientCounts.get(token) ?? 0;
   }
 
-  private readonly appendMessageTx = lazyTransaction(() => this.db, (token: string, clientId: string, message: StoredMessage) => {
+  private readonly appendMessageTx = this.transaction((token: string, clientId: string, message: StoredMessage) => {
     this.touch(token, clientId);
     const { status, ...rest } = message;
     const outgoing = message.author === 'BOT' || message.author === 'OPERATOR' ? 1 : 0;
@@ -238,7 +260,7 @@ export class SqliteStore implements ChatStore {
     return row && SqliteStore.message(row);
   }
 
-  private readonly setStatusesTx = lazyTransaction(() => this.db, (token: string, clientId: string, updates: readonly StatusUpdate[]): StatusUpdateResult => {
+  private readonly setStatusesTx = this.transaction((token: string, clientId: string, updates: readonly StatusUpdate[]): StatusUpdateResult => {
     if (!this.hasClient(token, clientId)) return { ok: false, reason: 'client' };
     // Check every id before changing anything: the batch is atomic.
     const rows: { id: number; status: string; body: string }[] = [];
@@ -263,7 +285,7 @@ export class SqliteStore implements ChatStore {
     return this.s.unread.get(token, clientId)?.n ?? 0;
   }
 
-  private readonly beginTurnTx = lazyTransaction(() => this.db, (token: string, clientId: string): boolean => {
+  private readonly beginTurnTx = this.transaction((token: string, clientId: string): boolean => {
     this.touch(token, clientId);
     const open = this.s.client.get(token, clientId)?.session_open === 1;
     if (!open) this.s.setSession.run(1, token, clientId);
@@ -278,7 +300,7 @@ export class SqliteStore implements ChatStore {
     if (endSession) this.s.setSession.run(0, token, clientId);
   }
 
-  private readonly saveStateTx = lazyTransaction(() => this.db, (token: string, clientId: string, state: ChatState) => {
+  private readonly saveStateTx = this.transaction((token: string, clientId: string, state: ChatState) => {
     this.touch(token, clientId);
     this.s.setState.run(JSON.stringify(state), token, clientId);
   });
@@ -292,7 +314,7 @@ export class SqliteStore implements ChatStore {
     return state == null ? undefined : (JSON.parse(state) as ChatState);
   }
 
-  private readonly appendEventTx = lazyTransaction(() => this.db, (token: string, clientId: string, event: StoredEvent) => {
+  private readonly appendEventTx = this.transaction((token: string, clientId: string, event: StoredEvent) => {
     this.touch(token, clientId);
     this.s.insertEvent.run(token, clientId, event.ts, JSON.stringify(event));
     this.s.clock.run(token, event.ts);
@@ -324,7 +346,7 @@ export class SqliteStore implements ChatStore {
     return this.s.client.get(token, clientId)?.event_cursor ?? undefined;
   }
 
-  private readonly setCursorTx = lazyTransaction(() => this.db, (token: string, clientId: string, ts: number) => {
+  private readonly setCursorTx = this.transaction((token: string, clientId: string, ts: number) => {
     this.touch(token, clientId);
     this.s.setCursor.run(ts, token, clientId);
   });
@@ -345,7 +367,7 @@ export class SqliteStore implements ChatStore {
     this.s.saveDelivery.run(delivery.id, delivery.seq, JSON.stringify(delivery));
   }
 
-  private readonly deleteDeliveriesTx = lazyTransaction(() => this.db, (ids: readonly string[]) => {
+  private readonly deleteDeliveriesTx = this.transaction((ids: readonly string[]) => {
     for (const id of ids) this.s.deleteDelivery.run(id);
   });
 
@@ -353,7 +375,7 @@ export class SqliteStore implements ChatStore {
     if (ids.length > 0) this.deleteDeliveriesTx(ids);
   }
 
-  private readonly batchTx = lazyTransaction(() => this.db, (fn: () => unknown) => fn());
+  private readonly batchTx = this.transaction((fn: () => unknown) => fn());
 
   batch<T>(fn: () => T): T {
     // The methods' own transactions become savepoints inside this one.
@@ -363,6 +385,7 @@ export class SqliteStore implements ChatStore {
   clear(): void {
     this.db.exec(`BEGIN; DELETE FROM clients; DELETE FROM messages; DELETE FROM events; DELETE FROM channel_clock; DELETE FROM deliveries; COMMIT;`);
     this.clientCounts.clear();
+    this.lastTouched = undefined;
   }
 
   close(): void {

@@ -157,6 +157,23 @@ describe('the SQLite store across a reopen', () => {
     expect(second.hasClient('t', 'new')).toBe(true);
   });
 
+  it('undoes a batch that throws as a whole, and goes on working after it', async () => {
+    const store = await openSqliteStore(join(dir, 'batch.db'));
+    opened.push(store);
+    expect(() =>
+      store.batch(() => {
+        store.appendMessage('t', 'rolled', message('q-r', 1, 'CLIENT'));
+        store.saveState('t', 'rolled', { lost: true });
+        throw new Error('the request failed');
+      }),
+    ).toThrow('the request failed');
+    expect(store.hasClient('t', 'rolled')).toBe(false);
+    expect(store.clientCount('t')).toBe(0);
+    // The same client again: created anew, not mistaken for the one the rollback removed.
+    store.batch(() => store.saveState('t', 'rolled', { kept: true }));
+    expect(store.loadState('t', 'rolled')).toEqual({ kept: true });
+  });
+
   it('says why a path cannot be used', async () => {
     await expect(openSqliteStore(join(dir, 'missing', 'x.db'))).rejects.toThrow(/CHATAPI_STORE: cannot use the SQLite database .*does not exist/);
     await expect(openSqliteStore(dir)).rejects.toThrow(/it is a directory/);
