@@ -20,9 +20,15 @@ export function formatTimestamp(ms: number): string {
  * must never share a time, or the second would be skipped.
  */
 export class ChannelClock {
-  private readonly last = new Map<string, number>();
+  private readonly last: Map<string, number>;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  /** `start`: the latest time each channel handed out before (a persistent store's), never to be repeated. */
+  constructor(
+    private readonly now: () => number = Date.now,
+    start: ReadonlyMap<string, number> = new Map(),
+  ) {
+    this.last = new Map(start);
+  }
 
   next(channel: string): number {
     const previous = this.last.get(channel) ?? 0;

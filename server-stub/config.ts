@@ -5,8 +5,10 @@ import { packageRoot } from '../validation/description.js';
 export interface WebhookRetryConfig {
   /** Attempts per delivery, the first included (at least 1). */
   attempts: number;
-  /** Delay before the second attempt; each later one doubles it. */
+  /** Delay before the second attempt; each later one doubles it, up to `maxDelayMs`. */
   baseDelayMs: number;
+  /** The ceiling of the back-off, so that a long outage is retried steadily rather than hours apart. */
+  maxDelayMs: number;
   /** Time allowed for one attempt (connect, send, answer). */
   timeoutMs: number;
 }
@@ -19,10 +21,19 @@ export interface StubConfig {
   validateResponses: boolean;
   botScriptPath: string;
   webhookRetry: WebhookRetryConfig;
+  /** Clients kept per channel; the least recently active are evicted with all they have. */
+  maxClients: number;
+  /** Where chats are kept: in memory (the default), or in a SQLite file that survives restarts. */
+  storage: StoreConfig;
 }
 
+export type StoreConfig = { kind: 'memory' } | { kind: 'sqlite'; path: string };
+
+/** Any part of the configuration; the retry policy too may be given in part. */
+export type StubConfigPatch = Partial<Omit<StubConfig, 'webhookRetry'>> & { webhookRetry?: Partial<WebhookRetryConfig> };
+
 /** What `startStub` accepts: any part of the configuration, plus where to listen. */
-export interface StubOptions extends Partial<StubConfig> {
+export interface StubOptions extends StubConfigPatch {
   /** 0 = an ephemeral port. */
   port?: number;
   host?: string;
@@ -43,7 +54,11 @@ export function defaultConfig(): StubConfig {
     longPollMs: 25_000,
     validateResponses: true,
     botScriptPath: DEMO_BOT_SCRIPT,
-    webhookRetry: { attempts: 5, baseDelayMs: 200, timeoutMs: 5_000 },
+    // 200 ms doubling to a 10 s ceiling: 15 attempts span ~100 s of waits, so a receiver that is
+    // down for a minute still gets every delivery, at most 10 s after it is back.
+    webhookRetry: { attempts: 15, baseDelayMs: 200, maxDelayMs: 10_000, timeoutMs: 5_000 },
+    maxClients: 10_000,
+    storage: { kind: 'memory' },
   };
 }
 
@@ -55,7 +70,7 @@ export class ConfigError extends Error {
 const TOKEN_PATTERN = /^[^/]{1,256}$/;
 
 /** Fills in defaults and rejects values the stub cannot run with, naming the setting. */
-export function resolveConfig(partial: Partial<StubConfig> = {}): StubConfig {
+export function resolveConfig(partial: StubConfigPatch = {}): StubConfig {
   const defaults = defaultConfig();
   const config: StubConfig = {
     ...defaults,
@@ -71,7 +86,10 @@ export function resolveConfig(partial: Partial<StubConfig> = {}): StubConfig {
   checkInteger(config.longPollMs, 'longPollMs', 0, 3_600_000);
   checkInteger(config.webhookRetry.attempts, 'webhookRetry.attempts', 1, 100);
   checkInteger(config.webhookRetry.baseDelayMs, 'webhookRetry.baseDelayMs', 0, 3_600_000);
+  checkInteger(config.webhookRetry.maxDelayMs, 'webhookRetry.maxDelayMs', 0, 3_600_000);
   checkInteger(config.webhookRetry.timeoutMs, 'webhookRetry.timeoutMs', 1, 3_600_000);
+  checkInteger(config.maxClients, 'maxClients', 1, 10_000_000);
+  if (config.storage.kind === 'sqlite' && config.storage.path.trim() === '') throw new ConfigError('storage: the SQLite store needs a file path (sqlite:PATH)');
   return config;
 }
 
@@ -113,6 +131,19 @@ function envInteger(env: NodeJS.ProcessEnv, name: string): number | undefined {
   return Number(raw);
 }
 
+/** `CHATAPI_STORE`: `memory`, or `sqlite:PATH` (relative to the working directory). */
+function envStore(env: NodeJS.ProcessEnv): StoreConfig | undefined {
+  const raw = env.CHATAPI_STORE?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'memory') return { kind: 'memory' };
+  if (raw.startsWith('sqlite:')) {
+    const path = raw.slice('sqlite:'.length).trim();
+    if (path === '') throw new ConfigError('CHATAPI_STORE: "sqlite:" needs a file path, e.g. sqlite:./stub.db');
+    return { kind: 'sqlite', path: isAbsolute(path) ? path : resolve(path) };
+  }
+  throw new ConfigError(`CHATAPI_STORE: expected "memory" or "sqlite:PATH", got "${raw}"`);
+}
+
 /** Reads the configuration from environment variables (documented in server-stub/README.md). */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): StubConfig & { port: number; host: string; logRequests: boolean } {
   const tokens = env.CHATAPI_TOKENS?.split(',')
@@ -129,8 +160,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): StubConfig 
     webhookRetry: {
       attempts: envInteger(env, 'CHATAPI_WEBHOOK_ATTEMPTS'),
       baseDelayMs: envInteger(env, 'CHATAPI_WEBHOOK_BASE_DELAY_MS'),
+      maxDelayMs: envInteger(env, 'CHATAPI_WEBHOOK_MAX_DELAY_MS'),
       timeoutMs: envInteger(env, 'CHATAPI_WEBHOOK_TIMEOUT_MS'),
-    } as WebhookRetryConfig,
+    },
+    maxClients: envInteger(env, 'CHATAPI_MAX_CLIENTS'),
+    storage: envStore(env),
   });
   const port = envInteger(env, 'PORT') ?? DEFAULT_PORT;
   if (port > 65_535) throw new ConfigError(`PORT: expected 0-65535, got ${port}`);

@@ -9,7 +9,6 @@ import { BotEngine } from './bot/engine.js';
 import { Takeovers } from './bot/takeover.js';
 import { loadBotScript } from './bot/script.js';
 import { Channels } from './channels.js';
-import { ChatService } from './chat.js';
 import { ChannelClock } from './clock.js';
 import { DEFAULT_HOST, resolveConfig, type StubConfig, type StubOptions } from './config.js';
 import type { Log } from './errors.js';
@@ -17,6 +16,7 @@ import { EventBus } from './events.js';
 import { OperatorDesk } from './operator-desk.js';
 import { controlApiForServing, controlApiSpecForValidator } from './openapi.js';
 import { MemoryStore } from './store/memory.js';
+import { TransactionalChatService } from './store/transactional-chat.js';
 import type { ChatStore } from './store/types.js';
 import { TimeoutScheduler } from './timeouts.js';
 import { TokenRegistry } from './tokens.js';
@@ -34,7 +34,12 @@ export interface RunningStub {
   config: StubConfig;
   /** The bot script in use (its name). */
   botName: string;
-  /** Stops accepting connections, answers held long polls with [], cancels timers and deliveries. */
+  /** The store in use (for tests and diagnostics). */
+  store: ChatStore;
+  /**
+   * Stops accepting connections, answers held long polls with [], lets requests in flight finish
+   * (those still running after 2 s are cut), cancels timers and attempts, then closes the store.
+   */
   close(): Promise<void>;
 }
 
@@ -42,6 +47,7 @@ export const CONTROL_API_YAML = join(packageRoot(), 'server-stub', 'control-api.
 
 /** Extra hooks for embedding (tests, other storage); not needed by `npm start`. */
 export interface StubInternals {
+  /** A store to use instead of the one the configuration names (the stub closes it on close). */
   store?: ChatStore;
   /** Where checked bot scripts are cached (`false`: check every time). */
   botScriptCache?: string | false;
@@ -118,19 +124,31 @@ function warmInBackground(url: string, bogusToken: string, payloads: { warm: () 
   };
 }
 
+/**
+ * The store the configuration names. The SQLite one (and better-sqlite3 with it) is imported only
+ * when chosen, so that the default start-up does not load a native module it does not use.
+ */
+async function openStore(config: StubConfig): Promise<ChatStore> {
+  const limits = { maxClients: config.maxClients };
+  if (config.storage.kind === 'memory') return new MemoryStore(limits);
+  const { openSqliteStore } = await import('./store/sqlite.js');
+  return openSqliteStore(config.storage.path, limits);
+}
+
 export async function startStub(options: StubOptions & StubInternals = {}): Promise<RunningStub> {
   const { port = 0, host = DEFAULT_HOST, logRequests = false, store: givenStore, botScriptCache, logError = (l) => console.error(l), log = (l) => console.log(l), ...partial } = options;
   const config = resolveConfig(partial);
 
   const [script, controlYaml] = await Promise.all([loadBotScript(config.botScriptPath, { cacheDir: botScriptCache }), readFile(CONTROL_API_YAML, 'utf8')]);
   const tokens = new TokenRegistry(config.tokens);
-  const store = givenStore ?? new MemoryStore();
+  const store = givenStore ?? (await openStore(config));
   const channels = new Channels(config.tokens, config);
   const payloads = lazyPayloadCheck();
   const deliverer = new WebhookDeliverer({
     retry: config.webhookRetry,
     checkPayload: payloads.check,
     logError,
+    store,
   });
   const bus = new EventBus(store);
   const timeouts = new TimeoutScheduler();
@@ -138,7 +156,8 @@ export async function startStub(options: StubOptions & StubInternals = {}): Prom
   // The bot's {{stubUrl}} is the address the server listens on, known only after listen().
   let url = '';
   const bot = new BotEngine(script, () => url);
-  const chat = new ChatService({ store, bus, bot, deliverer, timeouts, clock: new ChannelClock(), channels, logError, takeovers: new Takeovers(), desk });
+  const clock = new ChannelClock(Date.now, store.latestTimestamps());
+  const chat = new TransactionalChatService({ store, bus, bot, deliverer, timeouts, clock, channels, logError, takeovers: new Takeovers(), desk });
 
   const app = createApp({
     config,
@@ -157,13 +176,20 @@ export async function startStub(options: StubOptions & StubInternals = {}): Prom
   });
 
   const server: Server = createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  // Deliveries left pending by the previous run over this store (a persistent one) go out again.
+  deliverer.resume();
   const address = server.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   url = `http://${urlHost}:${address.port}`;
@@ -183,12 +209,23 @@ export async function startStub(options: StubOptions & StubInternals = {}): Prom
       bus.releaseAll();
       desk.releaseAll();
       timeouts.reset();
+      // Attempts in flight are cut; their deliveries stay pending in the store.
       deliverer.close();
-      server.close(() => resolve());
+      // The store closes after the last request has finished with it (server.close calls back
+      // once every connection has ended), so a request in flight is answered and kept.
+      server.close(() => {
+        try {
+          store.close();
+        } catch (error) {
+          logError(`chatapi stub: closing the store failed: ${String(error)}`);
+        }
+        resolve();
+      });
       setImmediate(() => server.closeIdleConnections());
-      // Connections still busy after 2 s (a client that never reads) are cut.
+      // Connections still busy after 2 s (a client that never reads) are cut: the whole stop stays
+      // well within 5 s.
       setTimeout(() => server.closeAllConnections(), 2_000).unref();
     }));
 
-  return { url, port: address.port, tokens: config.tokens, config, botName: script.name, close };
+  return { url, port: address.port, tokens: config.tokens, config, botName: script.name, store, close };
 }

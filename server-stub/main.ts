@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     `  Control API  ${url}/_stub/…  (described at ${url}/_stub/openapi.yaml, docs at ${url}/_stub/docs)`,
     `  Bot script   ${script} (${stub.botName})`,
     `  Webhook      ${stub.config.webhookUrl ?? 'none (CHATAPI_WEBHOOK_URL, or PUT /_stub/channels/<token>/settings)'}`,
+    `  Store        ${stub.config.storage.kind === 'sqlite' ? `SQLite ${stub.config.storage.path} (kept across restarts)` : 'memory (CHATAPI_STORE=sqlite:PATH keeps chats across restarts)'}; at most ${stub.config.maxClients} clients per channel`,
     `  Validation   requests and ${stub.config.validateResponses ? 'responses' : 'not responses (CHATAPI_VALIDATE_RESPONSES=false)'}; long poll ${stub.config.longPollMs} ms`,
     ``,
     `Try: curl -s ${url}/chatapi/${first === DEFAULT_TOKEN ? first : '<token>'} -H 'content-type: application/json' -d '{"clientId":"me","query":"/start"}'`,

@@ -10,6 +10,9 @@ export interface LongPollResult {
   p99Ms: number;
   maxMs: number;
   answered: number;
+  /** Waiters whose request failed (the first failure's message is in `firstError`). */
+  failed: number;
+  firstError?: string;
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
@@ -36,11 +39,18 @@ export async function measureLongPoll(options: {
   const { baseUrl, token, waiters } = options;
   const answeredAt = new Array<number>(waiters).fill(NaN);
   const publishedAt = new Array<number>(waiters).fill(NaN);
+  const errors: string[] = [];
+  // Each failure is counted (not thrown): one waiter failing while the others are still being
+  // injected must not end the run with an unhandled rejection.
   const polls = Array.from({ length: waiters }, (_, i) =>
-    request(`${baseUrl}/chatapi/${token}/events?clientId=lp-${i}`, 'GET').then((r) => {
-      answeredAt[i] = performance.now();
-      if (r.status !== 200 || !r.text.includes('operatorResponse')) throw new Error(`waiter ${i}: ${r.status} ${r.text.slice(0, 200)}`);
-    }),
+    request(`${baseUrl}/chatapi/${token}/events?clientId=lp-${i}`, 'GET')
+      .then((r) => {
+        if (r.status !== 200 || !r.text.includes('operatorResponse')) throw new Error(`waiter ${i}: ${r.status} ${r.text.slice(0, 200)}`);
+        answeredAt[i] = performance.now();
+      })
+      .catch((error: unknown) => {
+        errors.push(`waiter ${i}: ${(error as Error).message}`);
+      }),
   );
   // Let every poll reach the server and park.
   await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -60,5 +70,7 @@ export async function measureLongPoll(options: {
     p99Ms: percentile(delays, 99),
     maxMs: percentile(delays, 100),
     answered: delays.filter(Number.isFinite).length,
+    failed: errors.length,
+    firstError: errors[0],
   };
 }

@@ -8,7 +8,7 @@ import { ApiError, BODY_LIMIT_BYTES, Errors } from '../errors.js';
 import { jsonBody } from '../json-body.js';
 import { validatorMiddleware } from '../openapi.js';
 import type { Reply } from '../types.js';
-import type { WebhookDeliverer } from '../webhooks.js';
+import type { Delivery, WebhookDeliverer } from '../webhooks.js';
 import type { OperatorDesk } from '../operator-desk.js';
 import { consoleRoutes } from './console.js';
 import { allowOnly, queryOf } from './util.js';
@@ -34,6 +34,12 @@ const channelNotFound = (token: string) =>
   new ApiError(404, 'stub.channel.not_found', 'The stub has no channel with this token.', [
     { location: 'path', path: 'token', message: `not one of the configured tokens (${token.length} characters given)` },
   ]);
+
+/** A delivery as the control API describes it: without the fields only the deliverer needs. */
+function deliveryOnWire(delivery: Delivery) {
+  const { questionIds: _questionIds, seq: _seq, roundStart: _roundStart, ...wire } = delivery;
+  return wire;
+}
 
 export function controlRouter(deps: ControlDeps): Router {
   const { chat, channels, deliverer } = deps;
@@ -95,14 +101,30 @@ export function controlRouter(deps: ControlDeps): Router {
     res.json(settingsOf(token, settings));
   });
 
+  // ---- Webhook deliveries: listing and replay (issue 11) -------------------------------------
   router.get('/deliveries', (req, res) => {
     const query = queryOf(req);
-    const deliveries = deliverer.list({ token: query.token, questionId: query.questionId }).map((d) => {
-      const { questionIds: _questionIds, ...wire } = d;
-      return wire;
-    });
-    res.json({ deliveries });
+    const state = query.state as Delivery['state'] | undefined;
+    res.json({ deliveries: deliverer.list({ token: query.token, questionId: query.questionId, state }).map(deliveryOnWire) });
   });
+
+  router.post('/deliveries/replay', (req, res) => {
+    const body = (req.body ?? {}) as { ids?: string[]; token?: string };
+    if (body.ids !== undefined) {
+      // An id that is not a failed delivery is named, rather than silently skipped.
+      const unknown = body.ids.filter((id) => deliverer.list().every((d) => d.id !== id || d.state !== 'failed'));
+      if (unknown.length > 0) {
+        throw new ApiError(
+          404,
+          'stub.delivery.not_failed',
+          'Only failed deliveries can be replayed.',
+          unknown.map((id) => ({ location: 'body', path: '/ids', message: `${id} is not a failed delivery the stub keeps` })),
+        );
+      }
+    }
+    res.json({ deliveries: deliverer.replay(body).map(deliveryOnWire) });
+  });
+  // ---- end of webhook deliveries ---------------------------------------------------------------
 
   router.get('/stats', (_req, res) => {
     const deliveries = { pending: 0, delivered: 0, failed: 0 };

@@ -1,16 +1,19 @@
 // The default ChatStore: everything in memory, per channel and client, with bounded history and
-// event lists so that a long load test cannot exhaust memory.
+// event lists and a bounded number of clients per channel, so that a long load test cannot exhaust
+// memory.
 import type { ChatState } from '../types.js';
-import type { ChatStore, StatusUpdate, StatusUpdateResult, StoredEvent, StoredMessage } from './types.js';
+import type { ChatStore, StatusUpdate, StatusUpdateResult, StoredDelivery, StoredEvent, StoredMessage } from './types.js';
 
 export interface MemoryStoreLimits {
   /** Messages kept per client; the oldest go first. */
   maxMessagesPerClient: number;
   /** Events kept per client for /events; older ones are only in the history. */
   maxEventsPerClient: number;
+  /** Clients kept per channel; the least recently active one is evicted when a new one comes. */
+  maxClients: number;
 }
 
-export const DEFAULT_LIMITS: MemoryStoreLimits = { maxMessagesPerClient: 10_000, maxEventsPerClient: 1_000 };
+export const DEFAULT_LIMITS: MemoryStoreLimits = { maxMessagesPerClient: 10_000, maxEventsPerClient: 1_000, maxClients: 10_000 };
 
 interface ClientRecord {
   messages: StoredMessage[];
@@ -38,30 +41,56 @@ function lowerBound(items: readonly { ts: number }[], ts: number): number {
 }
 
 export class MemoryStore implements ChatStore {
-  private readonly clients = new Map<string, ClientRecord>();
+  /**
+   * Per channel, its clients in order of last activity (a Map keeps insertion order: a client that
+   * acts is moved to the end), so the first one is the one to evict.
+   */
+  private readonly channels = new Map<string, Map<string, ClientRecord>>();
+  private readonly latest = new Map<string, number>();
+  private readonly deliveries = new Map<string, StoredDelivery>();
+  private readonly limits: MemoryStoreLimits;
 
-  constructor(private readonly limits: MemoryStoreLimits = DEFAULT_LIMITS) {}
-
-  private key(token: string, clientId: string): string {
-    return `${token}\u0000${clientId}`;
+  constructor(limits: Partial<MemoryStoreLimits> = {}) {
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
   }
 
   private get(token: string, clientId: string): ClientRecord | undefined {
-    return this.clients.get(this.key(token, clientId));
+    return this.channels.get(token)?.get(clientId);
   }
 
+  /** The client's record, created if need be, and marked as the channel's most recently active. */
   private record(token: string, clientId: string): ClientRecord {
-    const key = this.key(token, clientId);
-    let record = this.clients.get(key);
-    if (!record) {
-      record = { messages: [], outgoing: new Map(), unread: 0, sessionOpen: false, events: [] };
-      this.clients.set(key, record);
+    let clients = this.channels.get(token);
+    if (!clients) {
+      clients = new Map();
+      this.channels.set(token, clients);
     }
+    let record = clients.get(clientId);
+    if (record) {
+      clients.delete(clientId);
+    } else {
+      record = { messages: [], outgoing: new Map(), unread: 0, sessionOpen: false, events: [] };
+      if (clients.size >= this.limits.maxClients) {
+        const oldest = clients.keys().next();
+        if (!oldest.done) clients.delete(oldest.value);
+      }
+    }
+    clients.set(clientId, record);
     return record;
+  }
+
+  private seen(token: string, ts: number): void {
+    if (ts > (this.latest.get(token) ?? -1)) this.latest.set(token, ts);
+  }
+
+  /** Clients kept in the channel (for tests and diagnostics). */
+  clientCount(token: string): number {
+    return this.channels.get(token)?.size ?? 0;
   }
 
   appendMessage(token: string, clientId: string, message: StoredMessage): void {
     const record = this.record(token, clientId);
+    this.seen(token, message.ts);
     record.messages.push(message);
     if (isOutgoing(message)) {
       record.outgoing.set(message.questionId, message);
@@ -138,6 +167,7 @@ export class MemoryStore implements ChatStore {
 
   appendEvent(token: string, clientId: string, event: StoredEvent): void {
     const events = this.record(token, clientId).events;
+    this.seen(token, event.ts);
     events.push(event);
     const { maxEventsPerClient: max } = this.limits;
     if (events.length > max + Math.ceil(max / 10)) events.splice(0, events.length - max);
@@ -162,7 +192,36 @@ export class MemoryStore implements ChatStore {
     this.record(token, clientId).eventCursor = ts;
   }
 
+  latestTimestamps(): Map<string, number> {
+    return new Map(this.latest);
+  }
+
+  loadDeliveries(): StoredDelivery[] {
+    return [...this.deliveries.values()].sort((a, b) => a.seq - b.seq);
+  }
+
+  saveDelivery(delivery: StoredDelivery): void {
+    // The deliverer's own object: a later change to it is what a reload would see anyway.
+    this.deliveries.set(delivery.id, delivery);
+  }
+
+  deleteDeliveries(ids: readonly string[]): void {
+    for (const id of ids) this.deliveries.delete(id);
+  }
+
+  batch<T>(fn: () => T): T {
+    // Every write is already in place when it returns: nothing to group.
+    return fn();
+  }
+
   clear(): void {
-    this.clients.clear();
+    this.channels.clear();
+    this.latest.clear();
+    this.deliveries.clear();
+  }
+
+  close(): void {
+    // Nothing to release; the data stays readable, so a stub restarted in-process over the same
+    // store (StubInternals.store) finds it.
   }
 }

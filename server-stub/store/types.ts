@@ -1,6 +1,6 @@
 // The storage interface of the stub. Synchronous on purpose: the in-memory store and embedded stores
 // (better-sqlite3, say) answer at once, and the hot path stays free of promise hops.
-import type { ChatEventType, ChatState, HistoryMessage, MessageStatus } from '../types.js';
+import type { ChatEventType, ChatResponse, ChatState, HistoryMessage, MessageStatus } from '../types.js';
 
 /** One history message; `ts` (epoch ms, from the channel clock) orders and filters them. */
 export type StoredMessage = HistoryMessage & { ts: number };
@@ -22,6 +22,34 @@ export type StatusUpdateResult =
   | { ok: true; messages: StoredMessage[] }
   | { ok: false; reason: 'client' }
   | { ok: false; reason: 'message'; questionId: string };
+
+export interface DeliveryAttempt {
+  /** When the attempt started (ISO 8601, UTC). */
+  at: string;
+  statusCode?: number;
+  error?: string;
+  durationMs: number;
+}
+
+/** A webhook delivery, kept by the store so that a pending one outlives a restart. */
+export interface StoredDelivery {
+  id: string;
+  /** Order of creation (per stub, across restarts): deliveries to a client go out in this order. */
+  seq: number;
+  token: string;
+  /** The client the payload is for: deliveries are ordered per channel and client. */
+  clientId: string;
+  url: string;
+  /** The questionIds of the envelopes, for filtering. */
+  questionIds: string[];
+  payload: ChatResponse[];
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: DeliveryAttempt[];
+  /** Index in `attempts` where the current round began (a replay starts a new round). */
+  roundStart: number;
+  /** Why the delivery failed without an attempt of its own. */
+  error?: string;
+}
 
 export interface ChatStore {
   /** Appends a message (messages arrive in `ts` order). */
@@ -53,6 +81,23 @@ export interface ChatStore {
   eventCursor(token: string, clientId: string): number | undefined;
   setEventCursor(token: string, clientId: string, ts: number): void;
 
+  /** The latest event time seen per channel, so that a clock started over the store never repeats one. */
+  latestTimestamps(): Map<string, number>;
+
+  /** Every delivery kept (pending, failed, recently delivered), in `seq` order. */
+  loadDeliveries(): StoredDelivery[];
+  /** Inserts or replaces a delivery. */
+  saveDelivery(delivery: StoredDelivery): void;
+  deleteDeliveries(ids: readonly string[]): void;
+
+  /**
+   * Runs `fn` as one unit: a persistent store commits its writes together when `fn` returns (and
+   * drops them if it throws), so one request costs one commit, made before its answer is sent.
+   */
+  batch<T>(fn: () => T): T;
+
   /** Forgets everything. */
   clear(): void;
+  /** Releases the store (files, handles); nothing is called after it. */
+  close(): void;
 }
