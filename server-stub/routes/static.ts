@@ -22,6 +22,8 @@ const PUBLIC_DIR = join(ROOT, 'server-stub', 'public');
 /** The pages' scripts and the typed client, compiled to ES modules by `npm run build` (tsc). */
 const BUILT_PAGES_DIR = join(ROOT, 'build', 'server-stub', 'public');
 const BUILT_CLIENT_DIR = join(ROOT, 'build', 'client');
+/** What the client imports from generated/ (its table of documented statuses), beside it as in the build. */
+const BUILT_GENERATED_DIR = join(ROOT, 'build', 'generated');
 /** openapi-fetch's own ES module file, which the pages' import map names (no bundler, no CDN). */
 const OPENAPI_FETCH_ESM = fileURLToPath(import.meta.resolve('openapi-fetch'));
 export const CONTROL_DOCS_HTML = join(ROOT, 'dist', 'control-api.html');
@@ -100,6 +102,7 @@ export function staticRoutes(tokens: readonly string[]): Router {
   }
   router.use('/ui/server-stub/public', files(BUILT_PAGES_DIR, ['.js']));
   router.use('/ui/client', files(BUILT_CLIENT_DIR, ['.js']));
+  router.use('/ui/generated', files(BUILT_GENERATED_DIR, ['.js']));
   router.get('/ui/vendor/openapi-fetch.mjs', (_req, res, next) => sendBuilt(res, next, OPENAPI_FETCH_ESM, 'text/javascript', 'npm ci'));
   router.use('/ui/static', files(PUBLIC_DIR, ['.css']));
   router.use('/assets', files(join(PUBLIC_DIR, 'assets')));

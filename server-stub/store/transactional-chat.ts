@@ -25,7 +25,7 @@ export class TransactionalChatService extends ChatService {
     return this.store.batch(() => super.saveState(token, clientId, state));
   }
 
-  override setStatuses(token: string, clientId: string, updates: readonly StatusUpdate[]): MessageStatusInfo[] {
-    return this.store.batch(() => super.setStatuses(token, clientId, updates));
+  override setStatuses(token: string, clientId: string, updates: readonly StatusUpdate[], batch = false): MessageStatusInfo[] {
+    return this.store.batch(() => super.setStatuses(token, clientId, updates, batch));
   }
 }
