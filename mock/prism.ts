@@ -3,8 +3,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { BUNDLE_JSON, BUNDLE_YAML, packageRoot } from '../validation/description.js';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { BUNDLE_JSON, BUNDLE_YAML } from '../validation/description.js';
 
 export interface PrismOptions {
   port?: number;
@@ -29,7 +31,26 @@ export interface RunningPrism {
   close(): Promise<void>;
 }
 
-const PRISM_BIN = join(packageRoot(), 'node_modules', '.bin', 'prism');
+/** Prism is an optional peer of the published package: say how to get it rather than fail to spawn. */
+export class PrismMissingError extends Error {
+  override name = 'PrismMissingError';
+}
+
+/**
+ * Prism's entry script, wherever npm put @stoplight/prism-cli: this repository's node_modules, or
+ * beside chatapi-contract in a consumer's project.
+ */
+export function prismEntry(): string {
+  const require = createRequire(import.meta.url);
+  let manifest: string;
+  try {
+    manifest = require.resolve('@stoplight/prism-cli/package.json');
+  } catch {
+    throw new PrismMissingError('the mock needs Prism: npm install --save-dev @stoplight/prism-cli@5.14.2');
+  }
+  const { bin } = JSON.parse(readFileSync(manifest, 'utf8')) as { bin: string | Record<string, string> };
+  return join(dirname(manifest), typeof bin === 'string' ? bin : bin.prism!);
+}
 
 /** Any free port on loopback: Prism needs a number up front. */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
@@ -59,7 +80,8 @@ export async function startPrism(options: PrismOptions = {}): Promise<RunningPri
   }
   const args = ['mock', document, '-h', host, '-p', String(port), '-v', options.verbosity ?? 'warn'];
   if (options.dynamic) args.push('-d', '--seed', options.seed ?? 'chatapi');
-  const child = spawn(PRISM_BIN, args, { stdio: options.inheritOutput ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
+  // Node runs Prism's script itself: the PID we hold is Prism's, with no shell or shim between.
+  const child = spawn(process.execPath, [prismEntry(), ...args], { stdio: options.inheritOutput ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));

@@ -1,17 +1,25 @@
-// `npm start`: the Chat API server stub on HOST:PORT, configured from the environment.
+// `npm start` and `chatapi-stub`: the Chat API server stub on HOST:PORT, configured from the
+// environment and from flags (`chatapi-stub --help`).
 import { relative } from 'node:path';
 import { packageRoot } from '../validation/description.js';
 import { ConfigError } from './config.js';
+import { envWithFlags, nameFlagsIn, STUB_USAGE } from './flags.js';
 import { BotScriptError, configFromEnv, DEFAULT_TOKEN, startStub } from './index.js';
 import { maskToken } from './tokens.js';
 
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
   let config: ReturnType<typeof configFromEnv>;
   try {
-    config = configFromEnv();
+    const env = envWithFlags(argv);
+    if (env === 'help') {
+      console.log(STUB_USAGE);
+      process.exit(0);
+    }
+    config = configFromEnv(env);
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(`chatapi stub: bad configuration: ${error.message}`);
+      console.error(`chatapi stub: bad configuration: ${nameFlagsIn(error.message, argv)}\n\n${STUB_USAGE}`);
       process.exit(1);
     }
     throw error;
@@ -39,7 +47,7 @@ async function main(): Promise<void> {
     `  Token        ${shown}${stub.tokens.length > 1 ? ` and ${stub.tokens.length - 1} more` : ''}`,
     `  Docs         ${url}/docs`,
     `  Description  ${url}/openapi.json  ${url}/openapi.yaml`,
-    `  Control API  ${url}/_stub/…  (described at ${url}/_stub/openapi.yaml)`,
+    `  Control API  ${url}/_stub/  (described at ${url}/_stub/openapi.yaml)`,
     `  Bot script   ${script} (${stub.botName})`,
     `  Webhook      ${stub.config.webhookUrl ?? 'none (CHATAPI_WEBHOOK_URL, or PUT /_stub/channels/<token>/settings)'}`,
     `  Validation   requests and ${stub.config.validateResponses ? 'responses' : 'not responses (CHATAPI_VALIDATE_RESPONSES=false)'}; long poll ${stub.config.longPollMs} ms`,

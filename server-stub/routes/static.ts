@@ -1,7 +1,8 @@
 // The stub's own pages: an index, the rendered docs and the bundled description.
 import { Router, type NextFunction, type Response } from 'express';
-import { BUNDLE_JSON, BUNDLE_YAML, DOCS_HTML } from '../../validation/description.js';
+import { BUNDLE_JSON, BUNDLE_YAML } from '../../validation/description.js';
 import { ApiError } from '../errors.js';
+import { docsPage } from './docs-page.js';
 import { allowOnly } from './util.js';
 
 function sendBuilt(res: Response, next: NextFunction, file: string, type: string, build: string): void {
@@ -30,7 +31,7 @@ export function staticRoutes(tokens: readonly string[]): Router {
     .all(allowOnly('GET'));
   router
     .route('/docs')
-    .get((_req, res, next) => sendBuilt(res, next, DOCS_HTML, 'html', 'npm run docs'))
+    .get(docsPage())
     .all(allowOnly('GET'));
   router
     .route('/openapi.json')
