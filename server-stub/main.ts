@@ -72,11 +72,14 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   // npx (and npm without `exec`) run the stub under `sh -c`: a SIGTERM to npm ends the shell but
-  // not always the stub, which would keep the port. When its parent goes away, the stub stops too.
-  const parent = process.ppid;
-  setInterval(() => {
-    if (process.ppid !== parent) stop('its parent process exited');
-  }, 500).unref();
+  // not always the stub, which would keep the port. Run by npm (which sets npm_command), the stub
+  // stops when its parent goes away; started any other way (nohup, a service), it does not.
+  if (process.env.npm_command) {
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) stop('its parent process exited');
+    }, 500).unref();
+  }
 }
 
 main().catch((error: unknown) => {
