@@ -8,17 +8,16 @@ import { BUNDLE_JSON, loadDescription, packageRoot } from '../validation/descrip
 import { SchemaValidator } from '../validation/schema-validator.js';
 import { parseCli, USAGE, UsageError, type CliOptions } from './args.js';
 import { buildChecks } from './checks/index.js';
-import { CheckSelection } from './conformance.js';
-import type { CheckResult, RunSettings } from './checks/types.js';
+import type { CheckResult } from './checks/types.js';
 import { describeOperations, type OperationSpec } from './description.js';
-import { HttpClient } from './http.js';
-import { TokenBucket } from './rate-limiter.js';
+import type { HttpClient } from './http.js';
 import { exitCodeOf, summarize, type RunReport } from './report.js';
 import { formatHeader, formatResult, formatSummary } from './reporters/console.js';
 import { writeJsonReport, writeJunitReport } from './reporters/files.js';
 import { RequestBuilder } from './request-builder.js';
 import { fillPath, runChecks } from './runner.js';
-import { assertOwnClients, ClientIds, newRunId, tokenMasker } from './safety.js';
+import { ClientIds, newRunId, tokenMasker } from './safety.js';
+import { reachable, runHttpClient, runSettings } from './session.js';
 import { questionIdsOf, WebhookReceiver } from './webhook-receiver.js';
 import { ASYNC_OPERATION } from './checks/helpers.js';
 
@@ -37,16 +36,6 @@ function toolVersion(): string {
     return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';
-  }
-}
-
-/** Whether anything answers HTTP at the base URL (any status will do). */
-async function reachable(baseUrl: string, timeoutMs: number): Promise<boolean> {
-  try {
-    await fetch(`${baseUrl}/`, { signal: AbortSignal.timeout(Math.min(timeoutMs, 5000)), redirect: 'manual' }).then((r) => r.body?.cancel());
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -107,16 +96,7 @@ export async function main(argv: string[] = process.argv.slice(2), io: Io = cons
   const clientIds = new ClientIds(runId);
   const mask = tokenMasker(options.token);
   const controller = new AbortController();
-  const http = new HttpClient({
-    baseUrl: options.baseUrl,
-    timeoutMs: options.timeoutMs,
-    // At most 20 ms worth of requests at once: none at the default 20/s, and at --rate 1000 the
-    // timers' millisecond granularity does not cut the rate to a fraction of what was asked.
-    limiter: new TokenBucket(options.ratePerSecond, Math.max(1, Math.floor(options.ratePerSecond / 50))),
-    mask,
-    signal: controller.signal,
-    guard: (spec) => assertOwnClients(clientIds, spec.path, spec.query ?? {}, spec.body, spec.rawQuery),
-  });
+  const http = runHttpClient(options, clientIds, mask, controller.signal);
 
   const onSignal = (signal: NodeJS.Signals) => controller.abort(`interrupted by ${signal}`);
   process.once('SIGINT', onSignal);
@@ -134,19 +114,7 @@ export async function main(argv: string[] = process.argv.slice(2), io: Io = cons
       }
     }
 
-    const settings: RunSettings = {
-      baseUrl: options.baseUrl,
-      token: options.token,
-      runId,
-      readOnly: options.readOnly,
-      stateless: options.stateless,
-      timeoutMs: options.timeoutMs,
-      phases: options.phases,
-      selection: new CheckSelection({ only: options.checks, exclude: options.excludeChecks }),
-      seed: options.seed,
-      maxExamples: options.maxExamples,
-      maxResponseTimeMs: options.maxResponseTimeMs,
-    };
+    const settings = runSettings(options, runId);
     const header = {
       description: { title: document.info.title, version: document.info.version },
       target: options.baseUrl,

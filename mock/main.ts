@@ -1,9 +1,26 @@
 // `npm run mock` (the description's examples) and `npm run mock:dynamic` (data generated from the
 // schemas with a fixed seed): Prism on MOCK_PORT (default 4010), logging at warn so that it keeps
 // its throughput. Stopping this process stops Prism.
-import { startPrism } from './prism.js';
+import { parseArgs } from 'node:util';
+import { PrismMissingError, startPrism } from './prism.js';
 
-const dynamic = process.argv.includes('--dynamic');
+const USAGE = `Usage: chatapi-mock [--dynamic] [--port N]
+
+Prism serving the Chat API description's examples (or, with --dynamic, data generated from its
+schemas with the seed MOCK_SEED, default "chatapi") on MOCK_HOST:MOCK_PORT (127.0.0.1:4010).`;
+
+let flags: { dynamic?: boolean; port?: string; help?: boolean };
+try {
+  flags = parseArgs({ options: { dynamic: { type: 'boolean' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }).values;
+} catch (error) {
+  console.error(`chatapi-mock: ${(error as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (flags.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const dynamic = flags.dynamic === true;
 
 /**
  * Prism's json-schema-faker (0.5) reads `exclusiveMinimum` the OpenAPI 3.0 way (a boolean) and
@@ -35,9 +52,9 @@ function capGeneratedArrays(document: Record<string, unknown>): void {
     array.maxItems = 3;
   }
 }
-const port = Number(process.env.MOCK_PORT ?? 4010);
+const port = Number(flags.port ?? process.env.MOCK_PORT ?? 4010);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-  console.error(`MOCK_PORT must be a port number, not ${process.env.MOCK_PORT}`);
+  console.error(`${flags.port !== undefined ? '--port' : 'MOCK_PORT'} must be a port number, not ${flags.port ?? process.env.MOCK_PORT}`);
   process.exit(2);
 }
 
@@ -49,6 +66,10 @@ const prism = await startPrism({
   ...(dynamic ? { patchDocument: capGeneratedArrays } : {}),
   verbosity: 'warn',
   inheritOutput: true,
+}).catch((error: unknown) => {
+  if (!(error instanceof PrismMissingError)) throw error;
+  console.error(`chatapi-mock: ${error.message}`);
+  process.exit(2);
 });
 console.log(`Chat API mock (${dynamic ? 'dynamic data' : 'examples'}) on ${prism.url}`);
 

@@ -3,10 +3,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { describeOperations } from '../contract/description.js';
 import { parameterValid } from '../contract/schema-values.js';
-import { BUNDLE_JSON, BUNDLE_YAML, loadDescription, packageRoot } from '../validation/description.js';
+import { BUNDLE_JSON, BUNDLE_YAML, loadDescription } from '../validation/description.js';
 import { SchemaValidator } from '../validation/schema-validator.js';
 import { startGuard } from './guard.js';
 
@@ -33,7 +35,26 @@ export interface RunningPrism {
   close(): Promise<void>;
 }
 
-const PRISM_BIN = join(packageRoot(), 'node_modules', '.bin', 'prism');
+/** Prism is an optional peer of the published package: say how to get it rather than fail to spawn. */
+export class PrismMissingError extends Error {
+  override name = 'PrismMissingError';
+}
+
+/**
+ * Prism's entry script, wherever npm put @stoplight/prism-cli: this repository's node_modules, or
+ * beside chatapi-contract in a consumer's project.
+ */
+export function prismEntry(): string {
+  const require = createRequire(import.meta.url);
+  let manifest: string;
+  try {
+    manifest = require.resolve('@stoplight/prism-cli/package.json');
+  } catch {
+    throw new PrismMissingError('the mock needs Prism: npm install --save-dev @stoplight/prism-cli@5.14.2');
+  }
+  const { bin } = JSON.parse(readFileSync(manifest, 'utf8')) as { bin: string | Record<string, string> };
+  return join(dirname(manifest), typeof bin === 'string' ? bin : bin.prism!);
+}
 
 /** Query parameters that no operation lets be empty, read from the description. */
 export function nonEmptyQueryParameters(document = loadDescription()): Set<string> {
@@ -63,6 +84,7 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 
 export async function startPrism(options: PrismOptions = {}): Promise<RunningPrism> {
   const host = options.host ?? '127.0.0.1';
+  const entry = prismEntry(); // before anything listens: a missing Prism leaves nothing behind
   // Prism listens on a private loopback port behind the guard, which takes the public one.
   const prismPort = await freePort('127.0.0.1');
   const guard = await startGuard({ host, port: options.port ?? 0, upstream: { host: '127.0.0.1', port: prismPort }, nonEmptyQuery: nonEmptyQueryParameters() });
@@ -80,7 +102,8 @@ export async function startPrism(options: PrismOptions = {}): Promise<RunningPri
   }
   const args = ['mock', document, '-h', '127.0.0.1', '-p', String(prismPort), '-v', options.verbosity ?? 'warn'];
   if (options.dynamic) args.push('-d', '--seed', options.seed ?? 'chatapi');
-  const child = spawn(PRISM_BIN, args, { stdio: options.inheritOutput ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
+  // Node runs Prism's script itself: the PID we hold is Prism's, with no shell or shim between.
+  const child = spawn(process.execPath, [entry, ...args], { stdio: options.inheritOutput ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));

@@ -1,17 +1,25 @@
-// `npm start`: the Chat API server stub on HOST:PORT, configured from the environment.
+// `npm start` and `chatapi-stub`: the Chat API server stub on HOST:PORT, configured from the
+// environment and from flags (`chatapi-stub --help`).
 import { relative } from 'node:path';
 import { packageRoot } from '../validation/description.js';
 import { ConfigError } from './config.js';
+import { envWithFlags, nameFlagsIn, STUB_USAGE } from './flags.js';
 import { BotScriptError, configFromEnv, DEFAULT_TOKEN, startStub } from './index.js';
 import { maskToken } from './tokens.js';
 
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
   let config: ReturnType<typeof configFromEnv>;
   try {
-    config = configFromEnv();
+    const env = envWithFlags(argv);
+    if (env === 'help') {
+      console.log(STUB_USAGE);
+      process.exit(0);
+    }
+    config = configFromEnv(env);
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(`chatapi stub: bad configuration: ${error.message}`);
+      console.error(`chatapi stub: bad configuration: ${nameFlagsIn(error.message, argv)}\n\n${STUB_USAGE}`);
       process.exit(1);
     }
     throw error;
@@ -40,7 +48,7 @@ async function main(): Promise<void> {
     `  Docs         ${url}/docs`,
     `  Playground   ${url}/playground/   Operator console ${url}/operator/`,
     `  Description  ${url}/openapi.json  ${url}/openapi.yaml`,
-    `  Control API  ${url}/_stub/…  (described at ${url}/_stub/openapi.yaml, docs at ${url}/_stub/docs)`,
+    `  Control API  ${url}/_stub/  (described at ${url}/_stub/openapi.yaml, docs at ${url}/_stub/docs)`,
     `  Bot script   ${script} (${stub.botName})`,
     `  Webhook      ${stub.config.webhookUrl ?? 'none (CHATAPI_WEBHOOK_URL, or PUT /_stub/channels/<token>/settings)'}`,
     `  Store        ${stub.config.storage.kind === 'sqlite' ? `SQLite ${stub.config.storage.path} (kept across restarts)` : 'memory (CHATAPI_STORE=sqlite:PATH keeps chats across restarts)'}; at most ${stub.config.maxClients} clients per channel`,
@@ -65,6 +73,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // npx (and npm without `exec`) run the stub under `sh -c`: a SIGTERM to npm ends the shell but
+  // not always the stub, which would keep the port. Run by npm (which sets npm_command), the stub
+  // stops when its parent goes away; started any other way (nohup, a service), it does not.
+  if (process.env.npm_command) {
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) stop('its parent process exited');
+    }, 500).unref();
+  }
 }
 
 main().catch((error: unknown) => {

@@ -3,4 +3,4 @@
 export { createWebhookHandler } from './node.js';
 export { webhookMiddleware } from './express.js';
 export type { WebhookItemContext, WebhookItemHandler, WebhookOptions } from './receiver.js';
-export type { ChatResponse, WebhookPayload } from '../types.js';
+export type { ChatResponse, WebhookPayload } from '@chatapi-contract/client';

@@ -1,7 +1,7 @@
 // The transport-free core of the webhook receiver: checks a parsed payload against the
 // description's WebhookPayload schema and hands each item to the callback, in order.
 import { SchemaValidator, type Violation } from '../../validation/schema-validator.js';
-import type { ChatResponse, WebhookPayload } from '../types.js';
+import type { ChatResponse, WebhookPayload } from '@chatapi-contract/client';
 
 export interface WebhookItemContext<Req> {
   /** The item's position in the payload array. */

@@ -52,6 +52,25 @@ export function controlRouter(deps: ControlDeps): Router {
     })
     .all(allowOnly('GET'));
 
+  // An index, so that the address `npm start` prints answers: the operations, read from the
+  // control API's own description.
+  let index: Promise<{ method: string; path: string; operationId: string; summary: string }[]> | undefined;
+  router
+    .route('/')
+    .get(async (req, res) => {
+      index ??= import('yaml').then(({ parse }) => {
+        const spec = parse(deps.yaml) as { paths: Record<string, Record<string, { operationId?: string; summary?: string }>> };
+        return Object.entries(spec.paths).flatMap(([path, item]) =>
+          Object.entries(item)
+            .filter(([method]) => ['get', 'put', 'post', 'delete', 'patch'].includes(method))
+            .map(([method, op]) => ({ method: method.toUpperCase(), path, operationId: op.operationId ?? '', summary: op.summary ?? '' })),
+        );
+      });
+      const base = `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+      res.json({ name: 'chatapi-contract server stub: control API', openapi: `${base}/_stub/openapi.yaml`, operations: await index });
+    })
+    .all(allowOnly('GET'));
+
   // The same body reader as the Chat API, so that both answer a bad body the same way.
   router.use(jsonBody(BODY_LIMIT_BYTES));
   // The validator is set up on the first control request, not at start-up: nothing on the Chat

@@ -4,8 +4,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router, type NextFunction, type Response } from 'express';
-import { BUNDLE_JSON, BUNDLE_YAML, DOCS_HTML, packageRoot } from '../../validation/description.js';
+import { BUNDLE_JSON, BUNDLE_YAML, packageRoot } from '../../validation/description.js';
 import { ApiError } from '../errors.js';
+import { docsPage } from './docs-page.js';
 import { allowOnly } from './util.js';
 
 function sendBuilt(res: Response, next: NextFunction, file: string, type: string, build: string): void {
@@ -57,7 +58,7 @@ export function staticRoutes(tokens: readonly string[]): Router {
     .all(allowOnly('GET'));
   router
     .route('/docs')
-    .get((_req, res, next) => sendBuilt(res, next, DOCS_HTML, 'html', 'npm run docs'))
+    .get(docsPage())
     .all(allowOnly('GET'));
   router
     .route('/openapi.json')

@@ -1,0 +1,50 @@
+// What one contract run is made of, for the command (cli.ts) and for `contractTests()` (vitest.ts)
+// alike: the HTTP client with its rate limit and own-client guard, and the run's settings.
+import type { CliOptions } from './args.js';
+import type { RunSettings } from './checks/types.js';
+import { CheckSelection } from './conformance.js';
+import { HttpClient } from './http.js';
+import { TokenBucket } from './rate-limiter.js';
+import { assertOwnClients, type ClientIds } from './safety.js';
+
+/** The options a run needs; the rest of the command line is about output. */
+export type RunOptions = Omit<CliOptions, 'junit' | 'json' | 'webhookPort' | 'webhookUrl'>;
+
+export function runHttpClient(options: RunOptions, clientIds: ClientIds, mask: (text: string) => string, signal: AbortSignal): HttpClient {
+  return new HttpClient({
+    baseUrl: options.baseUrl,
+    timeoutMs: options.timeoutMs,
+    // At most 20 ms worth of requests at once: none at the default 20/s, and at --rate 1000 the
+    // timers' millisecond granularity does not cut the rate to a fraction of what was asked.
+    limiter: new TokenBucket(options.ratePerSecond, Math.max(1, Math.floor(options.ratePerSecond / 50))),
+    mask,
+    signal,
+    guard: (spec) => assertOwnClients(clientIds, spec.path, spec.query ?? {}, spec.body, spec.rawQuery),
+  });
+}
+
+export function runSettings(options: RunOptions, runId: string): RunSettings {
+  return {
+    baseUrl: options.baseUrl,
+    token: options.token,
+    runId,
+    readOnly: options.readOnly,
+    stateless: options.stateless,
+    timeoutMs: options.timeoutMs,
+    phases: options.phases,
+    selection: new CheckSelection({ only: options.checks, exclude: options.excludeChecks }),
+    seed: options.seed,
+    maxExamples: options.maxExamples,
+    maxResponseTimeMs: options.maxResponseTimeMs,
+  };
+}
+
+/** Whether anything answers HTTP at the base URL (any status will do). */
+export async function reachable(baseUrl: string, timeoutMs: number): Promise<boolean> {
+  try {
+    await fetch(`${baseUrl}/`, { signal: AbortSignal.timeout(Math.min(timeoutMs, 5000)), redirect: 'manual' }).then((r) => r.body?.cancel());
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,413 @@
+// Issue 13: the two packages as users get them. The working tree is copied (no build/, no dist/),
+// `npm pack` runs there (so `prepack` must build everything), and the tarballs are installed with
+// npm into fresh projects outside the repository: a front end with the client alone, and a
+// toolkit user with both. Everything below runs in those projects.
+import { spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../../validation/description.js';
+
+const repo = packageRoot();
+let work: string;
+/** The consumer of the client package alone. */
+let front: string;
+/** The consumer of the toolkit (and vitest, typescript: a test suite of its own). */
+let app: string;
+let tarballs: { root: string; client: string };
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[], cwd: string, options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: { ...process.env, REDOCLY_TELEMETRY: 'off', ...options.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+async function mustRun(command: string, args: string[], cwd: string, timeoutMs?: number): Promise<Run> {
+  const result = await run(command, args, cwd, { timeoutMs });
+  if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} in ${cwd} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
+  return result;
+}
+
+/** The working tree as git sees it (committed or not, never ignored), without build/ or dist/. */
+async function copyWorkingTree(to: string): Promise<void> {
+  const { stdout } = await mustRun('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], repo);
+  const files = stdout.split('\0').filter((file) => file !== '' && !file.startsWith('build/') && !file.startsWith('dist/'));
+  for (const file of files) {
+    await mkdir(dirname(join(to, file)), { recursive: true });
+    await cp(join(repo, file), join(to, file)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error; // deleted but not yet committed
+    });
+  }
+  // The tools of the build (tsc, Redocly), as `npm ci` would have installed them.
+  await symlink(join(repo, 'node_modules'), join(to, 'node_modules'));
+}
+
+const INSTALL = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'chatapi-package-'));
+  const source = join(work, 'source');
+  await copyWorkingTree(source);
+  const packed = join(work, 'packed');
+  await mkdir(packed);
+  await mustRun('npm', ['pack', '--pack-destination', packed, '--silent'], source, 180_000);
+  await mustRun('npm', ['pack', '-w', 'client', '--pack-destination', packed, '--silent'], source, 60_000);
+  tarballs = { root: join(packed, 'chatapi-contract-0.1.0.tgz'), client: join(packed, 'chatapi-contract-client-0.1.0.tgz') };
+
+  front = join(work, 'front');
+  app = join(work, 'app');
+  for (const dir of [front, app]) {
+    await mkdir(dir);
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: dir === app ? 'app' : 'front', private: true, type: 'module' }));
+  }
+  await Promise.all([
+    mustRun('npm', [...INSTALL, tarballs.client], front),
+    mustRun('npm', [...INSTALL, tarballs.client, tarballs.root, 'vitest@4.1.12', 'typescript@5.9.3', '@types/node@20.19.0'], app, 300_000),
+  ]);
+}, 480_000);
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+/** Packages npm installed in a project (every package.json of node_modules, nested ones included). */
+async function installedPackages(dir: string): Promise<string[]> {
+  const { stdout } = await run('npm', ['ls', '--all', '--parseable'], dir);
+  return stdout
+    .split('\n')
+    .filter((line) => line.includes('node_modules'))
+    .map((line) => line.slice(line.lastIndexOf('node_modules/') + 'node_modules/'.length));
+}
+
+/** Every file of a folder, recursively. */
+async function filesOf(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
+describe('the tarballs', () => {
+  it('are complete and lean: the compiled code, the bundle and the docs; no sources, tests or benchmarks', async () => {
+    const list = async (tarball: string) => (await mustRun('tar', ['-tzf', tarball], work)).stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
+    const root = await list(tarballs.root);
+    for (const file of ['build/server-stub/public-api.js', 'build/contract/vitest.js', 'build/client/webhook/index.js', 'dist/openapi.json', 'dist/openapi.yaml', 'dist/docs.html', 'server-stub/control-api.yaml', 'server-stub/bots/demo-bot.yaml', 'bin/chatapi-stub.js']) {
+      expect(root).toContain(file);
+    }
+    expect(root.filter((f) => /^(test|bench|\.ci|openapi|client\/[^/]+\.ts|build\/bench)\//.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts') || f.endsWith('.map'))).toEqual([]);
+    const client = await list(tarballs.client);
+    expect(client).toContain('dist/client/index.js');
+    expect(client).toContain('dist/client/index.d.ts');
+    expect(client).toContain('dist/generated/chatapi.d.ts');
+    expect(client.filter((f) => f.includes('webhook') || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([]);
+  });
+
+  it('pass publint and "are the types wrong" (ESM only)', async () => {
+    for (const tarball of [tarballs.root, tarballs.client]) {
+      const lint = await run(join(repo, 'node_modules', '.bin', 'publint'), ['run', tarball, '--strict'], work);
+      expect(lint.code, lint.stdout + lint.stderr).toBe(0);
+      // ESM only, so CommonJS resolutions are out of scope; openapi.yaml is data, not a module.
+      const exclude = tarball === tarballs.root ? ['--exclude-entrypoints', './openapi.yaml'] : [];
+      const attw = await run(join(repo, 'node_modules', '.bin', 'attw'), [tarball, '--profile', 'esm-only', '--no-emoji', '--no-color', ...exclude], work);
+      expect(attw.code, attw.stdout + attw.stderr).toBe(0);
+    }
+  }, 60_000);
+
+  it('the client package installs openapi-fetch and nothing heavy (at most 10 packages)', async () => {
+    const packages = await installedPackages(front);
+    expect(packages).toContain('@chatapi-contract/client');
+    expect(packages).toContain('openapi-fetch');
+    expect(packages.length).toBeLessThanOrEqual(10);
+  });
+
+  it('the installed toolkit reads nothing from this repository', async () => {
+    const installed = join(app, 'node_modules', 'chatapi-contract');
+    for (const file of await filesOf(installed)) {
+      expect((await readFile(file, 'utf8')).includes(repo), file).toBe(false);
+    }
+  });
+});
+
+describe('imported from a consumer', () => {
+  it('in a .mjs file: the client (both packages), the webhook receiver, the stub and the bundle; deep imports closed', async () => {
+    await writeFile(
+      join(app, 'imports.mjs'),
+      `
+import * as fromToolkit from 'chatapi-contract/client';
+import * as fromClient from '@chatapi-contract/client';
+import { createWebhookHandler, webhookMiddleware } from 'chatapi-contract/webhook';
+import { startStub } from 'chatapi-contract/stub';
+import description from 'chatapi-contract/openapi.json' with { type: 'json' };
+import { createRequire } from 'node:module';
+const yaml = createRequire(import.meta.url).resolve('chatapi-contract/openapi.yaml');
+let deep;
+try { await import('chatapi-contract/build/server-stub/index.js'); deep = 'importable'; } catch (error) { deep = error.code; }
+console.log(JSON.stringify({
+  same: fromToolkit.createChatApiClient === fromClient.createChatApiClient,
+  client: typeof fromClient.createChatApiClient,
+  follow: typeof fromClient.followEvents,
+  webhook: [typeof createWebhookHandler, typeof webhookMiddleware],
+  stub: typeof startStub,
+  openapi: description.openapi,
+  yaml: yaml.endsWith('openapi.yaml'),
+  deep,
+}));
+`,
+    );
+    const result = await run('node', ['imports.mjs'], app);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({
+      same: true,
+      client: 'function',
+      follow: 'function',
+      webhook: ['function', 'function'],
+      stub: 'function',
+      openapi: '3.1.0',
+      yaml: true,
+      deep: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
+    });
+  });
+
+  const consumerTs = [
+    "import { createChatApiClient, type ChatResponse } from 'chatapi-contract/client';",
+    "import { createChatApiClient as fromClient, type Reply } from '@chatapi-contract/client';",
+    "import { createWebhookHandler } from 'chatapi-contract/webhook';",
+    "import { startStub, type ChatApiStub } from 'chatapi-contract/stub';",
+    "import { contractTests, type ContractTestOptions } from 'chatapi-contract/vitest';",
+    "const api = createChatApiClient({ baseUrl: 'http://127.0.0.1:1', token: 't' });",
+    "export const same: typeof fromClient = createChatApiClient;",
+    'export const reply = async (): Promise<ChatResponse | undefined> => { const r = await api.sendMessage({ clientId: "c", query: "q" }); return r.ok ? r.data : undefined; };',
+    'export const hook = createWebhookHandler((item) => { const text: string = item.data.answer; void text; });',
+    'export const stub: Promise<ChatApiStub> = startStub({ port: 0, longPollMs: 1000 });',
+    "export const replies: Reply[] = [{ type: 'text', text: 'hi' }];",
+    "export const options: ContractTestOptions = { baseUrl: 'http://127.0.0.1:1', token: 't', webhookPort: 0 };",
+    'export const register: typeof contractTests = contractTests;',
+    '// @ts-expect-error the declarations are real: an unknown method does not compile',
+    'void api.sendSms;',
+    '// @ts-expect-error startStub takes no such option',
+    'void startStub({ colour: 1 });',
+  ].join('\n');
+
+  for (const resolution of ['NodeNext', 'Bundler'] as const) {
+    it(`type-checks a .ts consumer with moduleResolution ${resolution}`, async () => {
+      const dir = join(app, `ts-${resolution.toLowerCase()}`);
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'main.ts'), consumerTs);
+      await writeFile(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            module: resolution === 'NodeNext' ? 'NodeNext' : 'ESNext',
+            moduleResolution: resolution,
+            target: 'ES2022',
+            lib: ['ES2023', 'DOM'],
+            strict: true,
+            noEmit: true,
+            // The packages' own declarations are checked too, not only the consumer's use of them.
+            skipLibCheck: false,
+            types: ['node'],
+          },
+          files: ['main.ts'],
+        }),
+      );
+      const result = await run(join(app, 'node_modules', '.bin', 'tsc'), ['-p', join(dir, 'tsconfig.json')], app);
+      expect(result.stdout + result.stderr).toBe('');
+      expect(result.code).toBe(0);
+    }, 60_000);
+  }
+
+  it('the client type-checks for a browser (Bundler, no Node types) from the client package alone', async () => {
+    await writeFile(
+      join(front, 'main.ts'),
+      [
+        "import { createChatApiClient, followEvents, type ChatEvent } from '@chatapi-contract/client';",
+        "const api = createChatApiClient({ baseUrl: 'https://bot.jaicp.com', token: 't' });",
+        'export async function first(signal: AbortSignal): Promise<ChatEvent | undefined> {',
+        "  for await (const event of api.followEvents({ clientId: 'c', signal })) return event;",
+        '  return undefined;',
+        '}',
+        'void followEvents;',
+      ].join('\n'),
+    );
+    await writeFile(
+      join(front, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { module: 'ESNext', moduleResolution: 'Bundler', target: 'ES2022', lib: ['ES2023', 'DOM'], strict: true, noEmit: true, skipLibCheck: false, types: [] }, files: ['main.ts'] }),
+    );
+    const result = await run(join(app, 'node_modules', '.bin', 'tsc'), ['-p', join(front, 'tsconfig.json')], front);
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  }, 60_000);
+});
+
+describe('the commands, through npx', () => {
+  it('npx chatapi-contract --help prints the usage', async () => {
+    const result = await run('npx', ['--no-install', 'chatapi-contract', '--help'], app);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: chatapi-contract --base-url URL --token TOKEN/);
+  });
+
+  it('npx chatapi-stub --port 0 --token … answers a send, lists its real server in /docs, and stops on SIGTERM', async () => {
+    const child = spawn('npx', ['--no-install', 'chatapi-stub', '--port', '0', '--token', 'my-token', '--long-poll-ms', '500'], { cwd: app, env: { ...process.env, CHATAPI_WEBHOOK_URL: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+        const found = /Chat API server stub on (http:\/\/\S+)/.exec(stdout);
+        if (found) resolve(found[1]!);
+      });
+      child.once('exit', () => reject(new Error(`chatapi-stub exited:\n${stdout}\n${stderr}`)));
+    });
+    try {
+      expect(stdout).toContain('long poll 500 ms');
+      const send = await fetch(`${url}/chatapi/my-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ clientId: 'npx-user', query: '/start' }) });
+      expect(send.status).toBe(200);
+      const body = (await send.json()) as { clientId: string; data: { replies: unknown[] } };
+      expect(body.clientId).toBe('npx-user');
+      expect(body.data.replies.length).toBeGreaterThan(0);
+      // The printed control API address answers.
+      const controlLine = /Control API\s+(\S+)/.exec(stdout)![1]!;
+      const control = await fetch(controlLine);
+      expect(control.status).toBe(200);
+      expect(((await control.json()) as { operations: { operationId: string }[] }).operations.map((o) => o.operationId)).toContain('injectOperatorReply');
+      const docs = await (await fetch(`${url}/docs`)).text();
+      expect(docs).toContain(url);
+      expect(docs).not.toContain('http://127.0.0.1:3000');
+    } finally {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM'); // to npx, not to the stub: npx runs it under a shell
+      await exited;
+    }
+    // The stub ends with npx and frees its port.
+    const deadline = Date.now() + 5000;
+    let answering = true;
+    while (answering && Date.now() < deadline) {
+      answering = await fetch(`${url}/`).then(() => true, () => false);
+      if (answering) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(answering).toBe(false);
+  }, 60_000);
+
+  it('npx chatapi-stub rejects a bad flag with its name and the usage', async () => {
+    const result = await run('npx', ['--no-install', 'chatapi-stub', '--long-poll-ms', 'soon'], app);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--long-poll-ms: expected a non-negative integer, got "soon"');
+    expect(result.stderr).toContain('Usage: chatapi-stub');
+  });
+
+  it('npx chatapi-mock says how to get Prism, which is an optional peer', async () => {
+    const result = await run('npx', ['--no-install', 'chatapi-mock'], app);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('npm install --save-dev @stoplight/prism-cli@5.14.2');
+  });
+});
+
+describe('in the consumer', () => {
+  it('the webhook receiver validates payloads against the packaged description', async () => {
+    await writeFile(
+      join(app, 'receiver.mjs'),
+      `
+import { createServer } from 'node:http';
+import { createWebhookHandler } from 'chatapi-contract/webhook';
+import description from 'chatapi-contract/openapi.json' with { type: 'json' };
+const received = [];
+const server = createServer(createWebhookHandler((item) => { received.push(item.questionId); }));
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const url = 'http://127.0.0.1:' + server.address().port + '/';
+const post = async (body) => { const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }); return { status: r.status, body: await r.json() }; };
+// The description's own example of an async reply: a payload the receiver must take.
+const valid = description.components.examples.WebhookAsyncReply.value;
+const good = await post(valid);
+const bad = await post([{ clientId: 'c' }]);
+server.close();
+console.log(JSON.stringify({ good, bad: { status: bad.status, error: bad.body.error, violations: bad.body.violations.length }, received }));
+`,
+    );
+    const result = await run('node', ['receiver.mjs'], app);
+    expect(result.stderr).toBe('');
+    const out = JSON.parse(result.stdout) as { good: { status: number }; bad: { status: number; error: string; violations: number }; received: string[] };
+    expect(out.bad).toMatchObject({ status: 400, error: 'chatapi.webhook.invalid' });
+    expect(out.bad.violations).toBeGreaterThan(0);
+    expect(out.good, result.stdout).toEqual({ status: 200, body: { received: 1 } });
+    const bundle = JSON.parse(await readFile(join(app, 'node_modules', 'chatapi-contract', 'dist', 'openapi.json'), 'utf8')) as { components: { examples: { WebhookAsyncReply: { value: { questionId: string }[] } } } };
+    expect(out.received).toEqual(bundle.components.examples.WebhookAsyncReply.value.map((item) => item.questionId));
+  });
+
+  it("runs startStub() and contractTests() in the consumer's own vitest suite", async () => {
+    await mkdir(join(app, 'tests'), { recursive: true });
+    await writeFile(
+      join(app, 'tests', 'stub.test.ts'),
+      `
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createChatApiClient } from 'chatapi-contract/client';
+import { startStub, type ChatApiStub } from 'chatapi-contract/stub';
+
+let stub: ChatApiStub;
+beforeAll(async () => { stub = await startStub({ longPollMs: 500 }); });
+afterAll(() => stub.close());
+
+it('talks to the stub and drives it through the control API', async () => {
+  const api = createChatApiClient({ baseUrl: stub.url, token: stub.token });
+  const sent = await api.sendMessage({ clientId: 'user-1', query: '/start' });
+  expect(sent.ok).toBe(true);
+  const op = await stub.operatorReply('user-1', 'Hello from Anna');
+  expect(op.data.replies).toEqual([expect.objectContaining({ type: 'text', text: 'Hello from Anna' })]);
+  const events = await api.getEvents({ clientId: 'user-1', all: true });
+  expect(events.ok && events.data.events.some((e) => e.type === 'operatorResponse')).toBe(true);
+  expect((await stub.setWebhookUrl('http://127.0.0.1:9/hook')).webhookUrl).toBe('http://127.0.0.1:9/hook');
+  expect(await stub.deliveries()).toEqual(expect.any(Array));
+  await stub.reset();
+  const history = await api.getHistory({ clientId: 'user-1' });
+  expect(history.ok && history.data.messages).toEqual([]);
+});
+`,
+    );
+    await writeFile(
+      join(app, 'tests', 'contract.test.ts'),
+      `
+import { afterAll } from 'vitest';
+import { startStub } from 'chatapi-contract/stub';
+import { contractTests } from 'chatapi-contract/vitest';
+
+const stub = await startStub({ longPollMs: 1000, webhookRetry: { attempts: 3, baseDelayMs: 50, timeoutMs: 2000 } });
+afterAll(() => stub.close());
+contractTests({ baseUrl: stub.url, token: stub.token, ratePerSecond: 1000, webhookPort: 0, onWebhookReceiver: async (url) => { await stub.setWebhookUrl(url); } });
+`,
+    );
+    const result = await run(join(app, 'node_modules', '.bin', 'vitest'), ['run', '--reporter=json', '--outputFile=results.json', '--dir', 'tests'], app, { timeoutMs: 240_000 });
+    const report = JSON.parse(await readFile(join(app, 'results.json'), 'utf8')) as {
+      numPassedTests: number;
+      numFailedTests: number;
+      numPendingTests: number;
+      testResults: { name: string; assertionResults: { ancestorTitles: string[]; title: string; status: string; failureMessages: string[] }[] }[];
+    };
+    const failures = report.testResults.flatMap((file) => file.assertionResults.filter((t) => t.status === 'failed').map((t) => `${t.ancestorTitles.join(' > ')} > ${t.title}\n${t.failureMessages.join('\n')}`));
+    expect(failures, result.stderr).toEqual([]);
+    expect(result.code).toBe(0);
+    const contract = report.testResults.find((file) => file.name.endsWith('contract.test.ts'))!.assertionResults;
+    // A describe per operation, an it per check, all of them run: the webhook checks included.
+    expect(contract.length).toBeGreaterThan(60);
+    expect(contract.every((t) => t.status === 'passed')).toBe(true);
+    const groups = new Set(contract.map((t) => t.ancestorTitles.join(' > ')));
+    expect(groups).toContain('Chat API contract > sendMessage');
+    expect(groups).toContain('Chat API contract > receiveChatApiMessage');
+  }, 300_000);
+});
