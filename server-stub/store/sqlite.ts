@@ -87,7 +87,13 @@ export async function openSqliteStore(path: string, limits: Partial<MemoryStoreL
     db?.close();
     if (error instanceof StoreOpenError) throw error;
     const e = error as Error & { code?: string };
-    const why = e.code === 'SQLITE_BUSY' ? 'another process (another stub?) has it open' : e.message;
+    const why =
+      e.code === 'SQLITE_BUSY'
+        ? 'another process (another stub?) has it open'
+        : /bindings file|\.node\b/.test(e.message)
+          ? // npm 11 runs no install script it was not told to: the native module was never built.
+            `better-sqlite3's native module is not built (run \`npm install-scripts approve better-sqlite3 && npm rebuild better-sqlite3\`): ${e.message}`
+          : e.message;
     throw fail(why);
   }
 }

@@ -50,7 +50,7 @@ describe('code samples in the bundle', () => {
     for (const op of ops) writeFileSync(join(dir, `${String(op.operation.operationId)}.ts`), sample(op.operation, 'TypeScript').source + '\n');
     // The fetch samples import nothing: `export {}` makes each file a module (top-level await).
     for (const op of controlOps()) writeFileSync(join(dir, `control-${String(op.operation.operationId)}.ts`), `${sample(op.operation, 'TypeScript').source}\nexport {};\n`);
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ extends: '../../tsconfig.json', compilerOptions: { rootDir: '.', noEmit: true }, include: ['*.ts'] }));
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ extends: '../../tsconfig.json', compilerOptions: { noEmit: true }, include: ['*.ts'] }));
     const result = await runCommand('npx', ['tsc', '-p', join(dir, 'tsconfig.json')]);
     expect(result.stdout + result.stderr, 'tsc output').toBe('');
     expect(result.code).toBe(0);
