@@ -30,6 +30,8 @@ function charsetOf(contentType: string): string | undefined {
 
 /** Like body-parser's strict mode: only an object or an array at the top level. */
 function parseStrict(text: string): unknown {
+  // JSON's own whitespace (RFC 8259: space, tab, LF, CR) before the first token.
+  // eslint-disable-next-line no-control-regex
   const first = /^[\x20\x09\x0a\x0d]*(.)/.exec(text)?.[1];
   if (first !== '{' && first !== '[') {
     throw new BodyError('entity.parse.failed', 400, `Unexpected token ${first ?? 'end of input'}: the body must be a JSON object or array`);

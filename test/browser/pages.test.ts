@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../validation/description.js';
-import { openBrowser, startStubProcess, TOKEN, type BrowserSession, type StubProcess } from './harness.js';
+import { openBrowser, startStubProcess, type BrowserSession, type StubProcess } from './harness.js';
 
 let stub: StubProcess;
 let session: BrowserSession;

@@ -26,7 +26,7 @@ const message = (questionId: string, ts: number, author: StoredMessage['author']
 });
 
 type Store = ChatStore & { clientCount(token: string): number };
-let opened: Store[] = [];
+const opened: Store[] = [];
 afterEach(() => {
   for (const store of opened.splice(0)) store.close();
 });
