@@ -5,7 +5,8 @@
 // have a documented status, content type and body, and no answer may be a 5xx.
 import { runPool } from '../pool.js';
 import type { OperationSpec } from '../description.js';
-import { caseOf, expectationOf, mutationsOf, polarityOf, toCall, type CaseContext } from '../request-cases.js';
+import { caseOf, expectationOf, mutationsOf, polarityOf, toCall, type CaseContext, type CaseRequest } from '../request-cases.js';
+import type { RequestIds } from '../request-builder.js';
 import { needsMessages, prepare } from './operations.js';
 import type { Check, CheckContext } from './types.js';
 
@@ -16,6 +17,20 @@ export function caseContext(ctx: CheckContext): CaseContext {
   return { document: ctx.document, validator: ctx.validator, prefix: `${ctx.newClient()}-`, token: ctx.settings.stateless ? undefined : ctx.settings.token };
 }
 
+/**
+ * Where the coverage and fuzz phases start from for an operation: a valid request built from its
+ * first example (for a new client, with messages of its own when the operation names one), the
+ * valid bodies of its examples, and the context the cases are judged in.
+ */
+export async function startingPoint(ctx: CheckContext, op: OperationSpec): Promise<{ ids: RequestIds; base: CaseRequest; bodies: unknown[]; cases: CaseContext }> {
+  const { ids } = await prepare(ctx, op);
+  const inputs = ctx.builder.fromExamples(op, ids);
+  const [first] = inputs;
+  if (!first) throw new Error(`${op.operationId} has no example to start from`);
+  const bodies = inputs.flatMap((input) => (input.body === undefined ? [] : [input.body]));
+  return { ids, base: caseOf(first.label, first), bodies, cases: caseContext(ctx) };
+}
+
 function coverage(op: OperationSpec): Check {
   return {
     id: `${op.operationId}/coverage`,
@@ -24,14 +39,9 @@ function coverage(op: OperationSpec): Check {
     phase: 'coverage',
     operations: needsMessages(op) ? [op.operationId, 'sendMessage'] : [op.operationId],
     async run(ctx) {
-      const { ids } = await prepare(ctx, op);
-      const [base] = ctx.builder.fromExamples(op, ids);
-      if (!base) throw new Error(`${op.operationId} has no example to start from`);
-      const cases = caseContext(ctx);
-      const examples = (op.requestBody?.examples ?? []).map((e) => ctx.builder.fromExamples(op, ids).find((i) => i.label === `example "${e.name}"`)?.body ?? e.value);
-      const valid = caseOf(base.label, base);
-      const requests = mutationsOf(cases, op, examples).flatMap((m) => {
-        const request = m.apply(valid);
+      const { base, bodies, cases } = await startingPoint(ctx, op);
+      const requests = mutationsOf(cases, op, bodies).flatMap((m) => {
+        const request = m.apply(base);
         return request ? [{ ...request, label: m.label }] : [];
       });
       await runPool(requests, CASE_CONCURRENCY, async (request) => {

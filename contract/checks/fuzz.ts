@@ -13,11 +13,11 @@ import type { CheckViolation } from '../conformance.js';
 import type { OperationSpec } from '../description.js';
 import { curlLine, type Exchange } from '../http.js';
 import { runPool } from '../pool.js';
-import { caseOf, expectationOf, mutationsOf, polarityOf, toCall, type CaseContext, type CaseRequest } from '../request-cases.js';
+import { expectationOf, mutationsOf, polarityOf, toCall, type CaseContext, type CaseRequest } from '../request-cases.js';
 import { seedOf } from '../request-builder.js';
 import { parameterText, schemaArbitrary } from '../schema-values.js';
-import { caseContext } from './coverage.js';
-import { needsMessages, prepare } from './operations.js';
+import { startingPoint } from './coverage.js';
+import { needsMessages } from './operations.js';
 import type { Check, CheckContext } from './types.js';
 
 /** Requests in flight at once: long polls among them hold until the target's timeout. */
@@ -102,11 +102,7 @@ function fuzz(op: OperationSpec): Check {
     phase: 'fuzz',
     operations: needsMessages(op) ? [op.operationId, 'sendMessage'] : [op.operationId],
     async run(ctx) {
-      const { ids } = await prepare(ctx, op);
-      const [baseInput] = ctx.builder.fromExamples(op, ids);
-      if (!baseInput) throw new Error(`${op.operationId} has no example to start from`);
-      const cases = caseContext(ctx);
-      const base = caseOf('example', baseInput);
+      const { ids, base, cases } = await startingPoint(ctx, op);
       const generated = generatedRequests(cases, op, base, ids.questionIds);
       const mutations = mutationsOf(cases, op, []);
       const mutated = fc.tuple(generated, fc.constantFrom(...mutations)).map(([request, mutation]) => ({ ...(mutation.apply(request) ?? request), label: mutation.label }));
