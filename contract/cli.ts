@@ -17,7 +17,7 @@ import { writeJsonReport, writeJunitReport } from './reporters/files.js';
 import { RequestBuilder } from './request-builder.js';
 import { fillPath, runChecks } from './runner.js';
 import { ClientIds, newRunId, tokenMasker } from './safety.js';
-import { reachable, runHttpClient, runSettings } from './session.js';
+import { reachable, runController, runHttpClient, runSettings } from './session.js';
 import { questionIdsOf, WebhookReceiver } from './webhook-receiver.js';
 import { ASYNC_OPERATION } from './checks/helpers.js';
 
@@ -95,7 +95,7 @@ export async function main(argv: string[] = process.argv.slice(2), io: Io = cons
   const runId = newRunId();
   const clientIds = new ClientIds(runId);
   const mask = tokenMasker(options.token);
-  const controller = new AbortController();
+  const controller = runController();
   const http = runHttpClient(options, clientIds, mask, controller.signal);
 
   const onSignal = (signal: NodeJS.Signals) => controller.abort(`interrupted by ${signal}`);

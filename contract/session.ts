@@ -1,5 +1,6 @@
 // What one contract run is made of, for the command (cli.ts) and for `contractTests()` (vitest.ts)
 // alike: the HTTP client with its rate limit and own-client guard, and the run's settings.
+import { setMaxListeners } from 'node:events';
 import type { CliOptions } from './args.js';
 import type { RunSettings } from './checks/types.js';
 import { CheckSelection } from './conformance.js';
@@ -9,6 +10,16 @@ import { assertOwnClients, type ClientIds } from './safety.js';
 
 /** The options a run needs; the rest of the command line is about output. */
 export type RunOptions = Omit<CliOptions, 'junit' | 'json' | 'webhookPort' | 'webhookUrl'>;
+
+/**
+ * The controller that cuts the whole run short. Every request in flight listens to its signal (the
+ * coverage and fuzz phases hold up to 32 per check, 4 checks at once): more than Node's default 10.
+ */
+export function runController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(1024, controller.signal);
+  return controller;
+}
 
 export function runHttpClient(options: RunOptions, clientIds: ClientIds, mask: (text: string) => string, signal: AbortSignal): HttpClient {
   return new HttpClient({

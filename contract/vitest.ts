@@ -16,7 +16,7 @@ import { formatResult } from './reporters/console.js';
 import { RequestBuilder } from './request-builder.js';
 import { runChecks, type RunOutcome } from './runner.js';
 import { ClientIds, newRunId, tokenMasker } from './safety.js';
-import { reachable, runHttpClient, runSettings, type RunOptions } from './session.js';
+import { reachable, runController, runHttpClient, runSettings, type RunOptions } from './session.js';
 import { WebhookReceiver } from './webhook-receiver.js';
 
 export interface ContractTestOptions {
@@ -78,7 +78,7 @@ const engine = {
     const runId = newRunId();
     const clientIds = new ClientIds(runId);
     const mask = tokenMasker(options.token);
-    const controller = new AbortController();
+    const controller = runController();
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const runOptions: RunOptions = {
       baseUrl: options.baseUrl,
