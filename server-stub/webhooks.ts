@@ -3,6 +3,7 @@
 // is retried with exponential back-off (capped at maxDelayMs) on a network error, a timeout or a
 // non-2xx answer. Every delivery is kept in the store, so a pending one outlives a restart (with a
 // persistent store); one that exhausts its attempts is kept as failed until it is replayed.
+import { setMaxListeners } from 'node:events';
 import { newDeliveryId } from './clock.js';
 import type { WebhookRetryConfig } from './config.js';
 import type { Log } from './errors.js';
@@ -53,7 +54,8 @@ export class WebhookDeliverer {
   private failed: string[] = [];
   private seq = 0;
   /** Aborted on reset and close: ends every attempt in flight. */
-  private abort = new AbortController();
+  /** Cuts every attempt in flight (reset, close); one listener per client with an attempt out. */
+  private abort = stopSignal();
   private closed = false;
 
   constructor(private readonly options: DelivererOptions) {}
@@ -136,7 +138,7 @@ export class WebhookDeliverer {
   /** Cancels retries and attempts in flight, and forgets every delivery (here and in the store). */
   reset(): void {
     this.stop();
-    this.abort = new AbortController();
+    this.abort = stopSignal();
     this.options.store.deleteDeliveries([...this.deliveries.keys()]);
     this.deliveries.clear();
     this.queues.clear();
@@ -294,4 +296,11 @@ export class WebhookDeliverer {
       this.options.store.deleteDeliveries(dropped);
     }
   }
+}
+
+/** An AbortController whose signal takes a listener per client in flight without Node's leak warning. */
+function stopSignal(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
