@@ -5,8 +5,10 @@ import {
   createDispatcher,
   DEFAULT_LIMIT_BYTES,
   invalid,
+  isJsonType,
   parseJson,
   tooLarge,
+  unsupportedMediaType,
   type WebhookAnswer,
   type WebhookItemHandler,
   type WebhookOptions,
@@ -25,6 +27,10 @@ export async function answerRawRequest(
   dispatch: (value: unknown, request: IncomingMessage) => Promise<WebhookAnswer>,
 ): Promise<WebhookAnswer> {
   if (request.method !== 'POST') return { status: 405, body: { error: 'chatapi.webhook.method', message: 'Use POST.', status: 405 } };
+  if (!isJsonType(request.headers['content-type'])) {
+    request.resume();
+    return unsupportedMediaType(request.headers['content-type']);
+  }
   let raw: Buffer;
   try {
     raw = await readBody(request, limitBytes);
@@ -38,8 +44,9 @@ export async function answerRawRequest(
 
 /**
  * `http.createServer(createWebhookHandler(async (item) => …))`: answers 400 with the violations
- * when the payload breaks the description, 413 over the size limit, and 200 once `onItem` has run
- * for every item.
+ * when the payload breaks the description, 413 over the size limit, 415 for a body that is not
+ * JSON, 200 once `onItem` has run for every item, or 202 if that takes longer than
+ * `acknowledgeAfterMs` (the handlers go on).
  */
 export function createWebhookHandler(
   onItem: WebhookItemHandler<IncomingMessage>,

@@ -60,7 +60,7 @@ describe.each(['node:http', 'express', 'express + express.json()'])('webhook rec
     received.length = 0;
     const response = await post(targets[kind]!, JSON.stringify(value));
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ received: value.length });
+    expect(await response.json()).toEqual({ received: value.length, duplicates: 0 });
     expect(received.map((r) => r.index)).toEqual(value.map((_, i) => i));
     expect(received.map((r) => r.item)).toEqual(value);
   });
@@ -71,9 +71,11 @@ describe.each(['node:http', 'express', 'express + express.json()'])('webhook rec
     const { questionId: _dropped, ...withoutId } = first!;
     const response = await post(targets[kind]!, JSON.stringify([{ ...withoutId, timestamp: 'yesterday' }]));
     expect(response.status).toBe(400);
-    const body = (await response.json()) as { error: string; violations: { pointer: string }[] };
+    const body = (await response.json()) as { error: string; violations: { location: string; path: string }[] };
     expect(body.error).toBe('chatapi.webhook.invalid');
-    expect(body.violations.map((v) => v.pointer)).toEqual(expect.arrayContaining(['/0/questionId', '/0/timestamp']));
+    // The description's Violation shape, as every error of the stub has it.
+    expect(body.violations.every((v) => v.location === 'body')).toBe(true);
+    expect(body.violations.map((v) => v.path)).toEqual(expect.arrayContaining(['/0/questionId', '/0/timestamp']));
     expect(validator.validateSchema('Error', body).valid).toBe(true);
     expect(received).toEqual([]);
   });
@@ -81,10 +83,10 @@ describe.each(['node:http', 'express', 'express + express.json()'])('webhook rec
   it('answers 400 to an object instead of the array, and to an empty array', async () => {
     const object = await post(targets[kind]!, JSON.stringify(webhookExamples[0]!.value[0]));
     expect(object.status).toBe(400);
-    expect(((await object.json()) as { violations: { keyword: string }[] }).violations[0]?.keyword).toBe('type');
+    expect(((await object.json()) as { violations: { message: string }[] }).violations[0]?.message).toBe('must be array');
     const empty = await post(targets[kind]!, '[]');
     expect(empty.status).toBe(400);
-    expect(((await empty.json()) as { violations: { keyword: string }[] }).violations[0]?.keyword).toBe('minItems');
+    expect(((await empty.json()) as { violations: { message: string }[] }).violations[0]?.message).toBe('must NOT have fewer than 1 items');
   });
 
   it('answers 500 when the callback fails, so that the sender retries', async () => {
@@ -102,10 +104,13 @@ describe.each(['node:http', 'express', 'express + express.json()'])('webhook rec
 });
 
 describe.each(['node:http', 'express'])('webhook receiver reading the raw body (%s)', (kind) => {
-  it('answers 400 to a body that is not JSON', async () => {
-    const response = await post(targets[kind]!, '[{"token": ', 'text/plain');
+  it('answers 400 to a JSON body that does not parse, and 415 to a body that is not JSON', async () => {
+    const response = await post(targets[kind]!, '[{"token": ');
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: 'chatapi.webhook.invalid', message: 'The body is not JSON.' });
+    const text = await post(targets[kind]!, JSON.stringify(webhookExamples[0]!.value), 'text/plain');
+    expect(text.status).toBe(415);
+    expect(await text.json()).toMatchObject({ error: 'chatapi.webhook.unsupported_media_type', status: 415 });
   });
 
   it('answers 413 to a body over the limit', async () => {
@@ -134,4 +139,47 @@ it('node:http receiver answers 413 to a chunked body (no Content-Length) once it
     req.end();
   });
   expect(status).toBe(413);
+});
+
+describe('acknowledging quickly and dropping duplicates, as the description advises a receiver', () => {
+  it('answers 202 once the handlers take longer than acknowledgeAfterMs, and lets them finish', async () => {
+    const done: string[] = [];
+    const slow = createServer(
+      createWebhookHandler(
+        async (item) => {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          done.push(item.questionId);
+        },
+        { validator, acknowledgeAfterMs: 100 },
+      ),
+    );
+    const url = await listen(slow);
+    try {
+      const value = webhookExamples[0]!.value;
+      const started = performance.now();
+      const response = await post(url, JSON.stringify(value));
+      expect(response.status).toBe(202);
+      expect(await response.json()).toEqual({ accepted: value.length, duplicates: 0 });
+      expect(performance.now() - started).toBeLessThan(300);
+      expect(done).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 300 * value.length + 200));
+      expect(done).toEqual(value.map((item) => item.questionId));
+    } finally {
+      await new Promise((resolve) => slow.close(resolve));
+    }
+  });
+
+  it('with deduplicate, hands an item redelivered with the same questionId to the handler once', async () => {
+    const seen: string[] = [];
+    const server = createServer(createWebhookHandler((item) => void seen.push(item.questionId), { validator, deduplicate: true }));
+    const url = await listen(server);
+    try {
+      const value = webhookExamples[0]!.value;
+      expect(await (await post(url, JSON.stringify(value))).json()).toEqual({ received: value.length, duplicates: 0 });
+      expect(await (await post(url, JSON.stringify(value))).json()).toEqual({ received: value.length, duplicates: value.length });
+      expect(seen).toEqual(value.map((item) => item.questionId));
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });

@@ -345,7 +345,7 @@ console.log(JSON.stringify({ good, bad: { status: bad.status, error: bad.body.er
     const out = JSON.parse(result.stdout) as { good: { status: number }; bad: { status: number; error: string; violations: number }; received: string[] };
     expect(out.bad).toMatchObject({ status: 400, error: 'chatapi.webhook.invalid' });
     expect(out.bad.violations).toBeGreaterThan(0);
-    expect(out.good, result.stdout).toEqual({ status: 200, body: { received: 1 } });
+    expect(out.good, result.stdout).toEqual({ status: 200, body: { received: 1, duplicates: 0 } });
     const bundle = JSON.parse(await readFile(join(app, 'node_modules', 'chatapi-contract', 'dist', 'openapi.json'), 'utf8')) as { components: { examples: { WebhookAsyncReply: { value: { questionId: string }[] } } } };
     expect(out.received).toEqual(bundle.components.examples.WebhookAsyncReply.value.map((item) => item.questionId));
   });
