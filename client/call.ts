@@ -59,7 +59,7 @@ function asApiError(body: unknown, response: Response): ApiError {
   }
   const text = typeof body === 'string' ? body.slice(0, 200) : '';
   return {
-    error: 'chatapi.client.unexpected-status',
+    error: 'client.unexpected_status',
     message: `HTTP ${response.status} ${response.statusText}${text ? `: ${text}` : ''}`.trim(),
     status: response.status,
   };
@@ -84,12 +84,12 @@ export async function runCall<Op extends OperationId>(
     const reason = limit.reason();
     const failure =
       reason === 'aborted'
-        ? clientError('chatapi.client.aborted', 'The call was aborted.')
+        ? clientError('client.aborted', 'The call was aborted.')
         : reason === 'timeout'
-          ? clientError('chatapi.client.timeout', `No answer within ${timeoutMs} ms.`)
+          ? clientError('client.timeout', `No answer within ${timeoutMs} ms.`)
           : cause instanceof SyntaxError
-            ? clientError('chatapi.client.invalid-response', `The response body is not JSON: ${cause.message}`, cause)
-            : clientError('chatapi.client.network', `The request failed: ${describe(cause)}`, cause);
+            ? clientError('client.invalid_response', `The response body is not JSON: ${cause.message}`, cause)
+            : clientError('client.network', `The request failed: ${describe(cause)}`, cause);
     return { ok: false, status: 0, error: failure, response: undefined };
   } finally {
     limit.dispose();

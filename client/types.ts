@@ -22,12 +22,17 @@ type JsonBody<R> = R extends { content: { 'application/json': infer T } } ? T : 
 type SuccessStatus<Op extends OperationId> = Extract<keyof Responses<Op>, 200 | 201 | 202 | 204>;
 type ErrorStatus<Op extends OperationId> = Exclude<keyof Responses<Op>, SuccessStatus<Op>>;
 
-/** A failure with no HTTP response: the connection failed, the call timed out or was aborted, or a 2xx body was not JSON. */
+/**
+ * A failure with no HTTP response: the connection failed, the call timed out or was aborted, or a
+ * 2xx body was not JSON. These are the client library's own codes, under `client.`: they cannot be
+ * taken for the API's, which are all under `chatapi.` (`chatapi.client.not_found` is an unknown chat
+ * client of the channel).
+ */
 export type ClientErrorCode =
-  | 'chatapi.client.network'
-  | 'chatapi.client.timeout'
-  | 'chatapi.client.aborted'
-  | 'chatapi.client.invalid-response';
+  | 'client.network'
+  | 'client.timeout'
+  | 'client.aborted'
+  | 'client.invalid_response';
 
 export interface ClientError {
   error: ClientErrorCode;
@@ -47,7 +52,7 @@ export type ApiDocumentedFailure<Op extends OperationId> = {
 
 /**
  * Any other HTTP status (a 5xx, or a proxy's 404 for a wrong base URL). When the body is not an
- * Error-shaped JSON object, `error` is made up as `chatapi.client.unexpected-status`.
+ * Error-shaped JSON object, `error` is made up as `client.unexpected_status`.
  */
 export interface ApiUndocumentedFailure {
   ok: false;
@@ -81,7 +86,7 @@ export function isClientFailure(result: { ok: boolean; response?: Response | und
 
 /** Per-call options. */
 export interface CallOptions {
-  /** Aborts this call; the result is then a `chatapi.client.aborted` failure. */
+  /** Aborts this call; the result is then a `client.aborted` failure. */
   signal?: AbortSignal;
   /** Overrides the client's `timeoutMs` for this call. */
   timeoutMs?: number;

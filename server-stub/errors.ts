@@ -6,7 +6,8 @@ import type { ErrorBody, Violation } from './types.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
-export class ApiError extends Error {
+/** An error the stub answers with (the body is the description's `Error`); not the client's `ApiError` result. */
+export class StubError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
@@ -15,7 +16,7 @@ export class ApiError extends Error {
     readonly headers?: Record<string, string>,
   ) {
     super(message);
-    this.name = 'ApiError';
+    this.name = 'StubError';
   }
 
   toBody(): ErrorBody {
@@ -28,28 +29,28 @@ export class ApiError extends Error {
 /** The errors the stub answers with, by situation. */
 export const Errors = {
   unknownToken: () =>
-    new ApiError(401, 'chatapi.token.unknown', 'No Chat API channel has this token.', [
+    new StubError(401, 'chatapi.token.unknown', 'No Chat API channel has this token.', [
       { location: 'path', path: 'token', message: 'no channel has this token' },
     ]),
   invalidRequest: (violations: Violation[], message?: string) =>
-    new ApiError(400, 'chatapi.request.invalid', message ?? violations.map(describe).join('; '), violations),
+    new StubError(400, 'chatapi.request.invalid', message ?? violations.map(describe).join('; '), violations),
   malformedJson: (detail: string) =>
-    new ApiError(400, 'chatapi.request.malformed_json', 'The request body is not valid JSON.', [
+    new StubError(400, 'chatapi.request.malformed_json', 'The request body is not valid JSON.', [
       { location: 'body', path: '', message: detail },
     ]),
   tooLarge: () =>
-    new ApiError(413, 'chatapi.request.too_large', `The request body is larger than ${BODY_LIMIT_BYTES} bytes.`, [
+    new StubError(413, 'chatapi.request.too_large', `The request body is larger than ${BODY_LIMIT_BYTES} bytes.`, [
       { location: 'body', path: '', message: `must be at most ${BODY_LIMIT_BYTES} bytes` },
     ]),
   unsupportedMediaType: (detail = 'must be application/json', header = 'content-type') =>
-    new ApiError(
+    new StubError(
       415,
       'chatapi.request.unsupported_media_type',
       header === 'content-type' ? 'The request body must be application/json.' : `The request's ${header} is not supported.`,
       [{ location: 'header', path: header, message: detail }],
     ),
   routeNotFound: (method: string, path: string) =>
-    new ApiError(404, 'chatapi.route.not_found', `There is no ${method} ${path}.`, [
+    new StubError(404, 'chatapi.route.not_found', `There is no ${method} ${path}.`, [
       { location: 'path', path, message: 'no operation has this path' },
     ]),
   methodNotAllowed: (method: string, allowed: string) => {
@@ -59,24 +60,24 @@ export const Errors = {
       .filter((m) => m !== '')
       .sort()
       .join(', ');
-    return new ApiError(405, 'chatapi.method.not_allowed', `${method} is not allowed here; use ${allow}.`, [{ message: `allowed methods: ${allow}` }], {
+    return new StubError(405, 'chatapi.method.not_allowed', `${method} is not allowed here; use ${allow}.`, [{ message: `allowed methods: ${allow}` }], {
       Allow: allow,
     });
   },
   clientNotFound: (clientId: string) =>
-    new ApiError(404, 'chatapi.client.not_found', `Client '${clientId}' is not known to this channel.`, [
+    new StubError(404, 'chatapi.client.not_found', `Client '${clientId}' is not known to this channel.`, [
       { location: 'path', path: 'clientId', message: 'no message was exchanged with this client' },
     ]),
   /** `at`: where the id was given, the path parameter or a member of the body (a batch). */
   messageNotFound: (clientId: string, questionId: string, at: Pick<Violation, 'location' | 'path'> = { location: 'path', path: 'questionId' }) =>
-    new ApiError(404, 'chatapi.message.not_found', `Client '${clientId}' has no message '${questionId}'.`, [
+    new StubError(404, 'chatapi.message.not_found', `Client '${clientId}' has no message '${questionId}'.`, [
       { ...at, message: 'no bot or operator message to this client has this id' },
     ]),
   malformedEscape: (location: 'path' | 'query', path: string, text: string) =>
-    new ApiError(400, 'chatapi.request.malformed_escape', `The ${location} has a malformed percent escape: ${JSON.stringify(text)}.`, [
+    new StubError(400, 'chatapi.request.malformed_escape', `The ${location} has a malformed percent escape: ${JSON.stringify(text)}.`, [
       { location, path, message: 'must be percent-encoded UTF-8 (a % followed by two hex digits, forming valid UTF-8)' },
     ]),
-  internal: () => new ApiError(500, 'chatapi.internal', 'The stub failed unexpectedly; the error is in its log.'),
+  internal: () => new StubError(500, 'chatapi.internal', 'The stub failed unexpectedly; the error is in its log.'),
 };
 
 const describe = (v: Violation) => `${v.location ?? ''}${v.path ? ` ${v.path}` : ''}: ${v.message}`.trim();
@@ -130,26 +131,26 @@ function mostTellingFirst(violations: Violation[]): Violation[] {
 }
 
 /**
- * Maps anything thrown while handling a request to an ApiError; `unexpected` marks the ones that are
+ * Maps anything thrown while handling a request to an StubError; `unexpected` marks the ones that are
  * the stub's fault (logged with their stack).
  */
-export function toApiError(error: unknown, method: string, path: string): { apiError: ApiError; unexpected: boolean } {
-  if (error instanceof ApiError) return { apiError: error, unexpected: error.status >= 500 };
+export function toStubError(error: unknown, method: string, path: string): { stubError: StubError; unexpected: boolean } {
+  if (error instanceof StubError) return { stubError: error, unexpected: error.status >= 500 };
   if (isObject(error) && typeof error.type === 'string' && typeof error.message === 'string') {
     const bodyError = error as unknown as BodyParserError;
     switch (bodyError.type) {
       case 'entity.parse.failed':
-        return { apiError: Errors.malformedJson(bodyError.message), unexpected: false };
+        return { stubError: Errors.malformedJson(bodyError.message), unexpected: false };
       case 'entity.too.large':
-        return { apiError: Errors.tooLarge(), unexpected: false };
+        return { stubError: Errors.tooLarge(), unexpected: false };
       case 'encoding.unsupported':
-        return { apiError: Errors.unsupportedMediaType(bodyError.message, 'content-encoding'), unexpected: false };
+        return { stubError: Errors.unsupportedMediaType(bodyError.message, 'content-encoding'), unexpected: false };
       case 'charset.unsupported':
-        return { apiError: Errors.unsupportedMediaType(`${bodyError.message}: the charset must be utf-8`), unexpected: false };
+        return { stubError: Errors.unsupportedMediaType(`${bodyError.message}: the charset must be utf-8`), unexpected: false };
       case 'request.aborted':
       case 'request.size.invalid':
         return {
-          apiError: new ApiError(400, 'chatapi.request.incomplete', 'The request body was cut short.', [{ location: 'body', path: '', message: bodyError.message }]),
+          stubError: new StubError(400, 'chatapi.request.incomplete', 'The request body was cut short.', [{ location: 'body', path: '', message: bodyError.message }]),
           unexpected: false,
         };
       default:
@@ -159,10 +160,10 @@ export function toApiError(error: unknown, method: string, path: string): { apiE
   if (isObject(error) && typeof error.status === 'number' && !Array.isArray(error.errors) && error.status >= 400 && error.status < 500) {
     // Another client error of the body parser, such as a compressed body that does not decompress.
     const message = typeof error.message === 'string' ? error.message : 'unreadable body';
-    if (error.status === 413) return { apiError: Errors.tooLarge(), unexpected: false };
-    if (error.status === 415) return { apiError: Errors.unsupportedMediaType(message), unexpected: false };
+    if (error.status === 413) return { stubError: Errors.tooLarge(), unexpected: false };
+    if (error.status === 415) return { stubError: Errors.unsupportedMediaType(message), unexpected: false };
     return {
-      apiError: new ApiError(400, 'chatapi.request.unreadable_body', 'The request body could not be read.', [{ location: 'body', path: '', message }]),
+      stubError: new StubError(400, 'chatapi.request.unreadable_body', 'The request body could not be read.', [{ location: 'body', path: '', message }]),
       unexpected: false,
     };
   }
@@ -178,21 +179,21 @@ export function toApiError(error: unknown, method: string, path: string): { apiE
             const key = `${violation.location ?? ''}|${violation.path ?? ''}|${violation.message}`;
             return seen.has(key) ? false : (seen.add(key), true);
           });
-        return { apiError: Errors.invalidRequest(mostTellingFirst(violations)), unexpected: false };
+        return { stubError: Errors.invalidRequest(mostTellingFirst(violations)), unexpected: false };
       }
       case 404:
-        return { apiError: Errors.routeNotFound(method, path), unexpected: false };
+        return { stubError: Errors.routeNotFound(method, path), unexpected: false };
       case 405:
-        return { apiError: Errors.methodNotAllowed(method, v.headers?.Allow?.toUpperCase() ?? ''), unexpected: false };
+        return { stubError: Errors.methodNotAllowed(method, v.headers?.Allow?.toUpperCase() ?? ''), unexpected: false };
       case 413:
-        return { apiError: Errors.tooLarge(), unexpected: false };
+        return { stubError: Errors.tooLarge(), unexpected: false };
       case 415:
-        return { apiError: Errors.unsupportedMediaType(), unexpected: false };
+        return { stubError: Errors.unsupportedMediaType(), unexpected: false };
       case 500: {
         // The stub answered with something the description does not allow: a bug of the stub.
         const violations = (v.errors ?? []).map((e) => ({ path: e.path ?? '', message: e.message }));
         return {
-          apiError: new ApiError(500, 'chatapi.response.invalid', `The stub's response broke the description: ${v.message}`, violations),
+          stubError: new StubError(500, 'chatapi.response.invalid', `The stub's response broke the description: ${v.message}`, violations),
           unexpected: true,
         };
       }
@@ -200,12 +201,12 @@ export function toApiError(error: unknown, method: string, path: string): { apiE
         break;
     }
   }
-  return { apiError: Errors.internal(), unexpected: true };
+  return { stubError: Errors.internal(), unexpected: true };
 }
 
-export function sendError(res: Response, apiError: ApiError): void {
-  if (apiError.headers) res.set(apiError.headers);
-  res.status(apiError.status).json(apiError.toBody());
+export function sendError(res: Response, stubError: StubError): void {
+  if (stubError.headers) res.set(stubError.headers);
+  res.status(stubError.status).json(stubError.toBody());
 }
 
 export type Log = (line: string) => void;
@@ -213,7 +214,7 @@ export type Log = (line: string) => void;
 /** The last error handler of every router: shapes the body, logs what is the stub's own fault. */
 export function errorHandler(logError: Log): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
-    const { apiError, unexpected } = toApiError(error, req.method, req.path);
+    const { stubError, unexpected } = toStubError(error, req.method, req.path);
     if (unexpected) {
       logError(`chatapi stub: ${req.method} ${maskPath(req.path)} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     }
@@ -222,6 +223,6 @@ export function errorHandler(logError: Log): ErrorRequestHandler {
       res.destroy();
       return;
     }
-    sendError(res, apiError);
+    sendError(res, stubError);
   };
 }

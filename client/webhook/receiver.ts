@@ -88,7 +88,7 @@ class RecentIds {
 export function tooLarge(limitBytes: number): WebhookAnswer {
   return {
     status: 413,
-    body: { error: 'chatapi.webhook.too-large', message: `The body is larger than ${limitBytes} bytes.`, status: 413 },
+    body: { error: 'chatapi.webhook.too_large', message: `The body is larger than ${limitBytes} bytes.`, status: 413 },
   };
 }
 
@@ -124,7 +124,7 @@ export function createDispatcher<Req>(onItem: WebhookItemHandler<Req>, options: 
       () => ({ status: 200, body: { received: payload.length, duplicates } }),
       (error: unknown) => {
         options.onError?.(error);
-        return { status: 500, body: { error: 'chatapi.webhook.handler-failed', message: 'The webhook handler failed.', status: 500 } };
+        return { status: 500, body: { error: 'chatapi.webhook.handler_failed', message: 'The webhook handler failed.', status: 500 } };
       },
     );
     if (acknowledgeAfterMs === false) return done;

@@ -4,7 +4,7 @@
 import type { Router } from 'express';
 import type { ChatService } from '../chat.js';
 import type { Channels } from '../channels.js';
-import { ApiError, Errors } from '../errors.js';
+import { StubError, Errors } from '../errors.js';
 import type { OperatorDesk } from '../operator-desk.js';
 import { optionalInteger, queryOf } from './util.js';
 
@@ -14,7 +14,7 @@ export interface ConsoleDeps {
   desk: OperatorDesk;
   /** How long GET …/clients?after=N holds when nothing changed (the Chat API's long-poll time). */
   longPollMs: () => number;
-  channelNotFound: (token: string) => ApiError;
+  channelNotFound: (token: string) => StubError;
 }
 
 export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
@@ -68,7 +68,7 @@ export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
     const token = channelOf(req.params);
     const clientId = clientOf(token, req.params);
     if (!chat.fireTimeout(token, clientId)) {
-      throw new ApiError(409, 'stub.timeout.none_pending', 'The client has no pending reply timeout (a bot reply of type timeout schedules one; any client message cancels it).');
+      throw new StubError(409, 'stub.timeout.none_pending', 'The client has no pending reply timeout (a bot reply of type timeout schedules one; any client message cancels it).');
     }
     res.status(204).end();
   });

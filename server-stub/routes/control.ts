@@ -4,7 +4,7 @@ import { Router } from 'express';
 import type { ChatService } from '../chat.js';
 import type { Channels, ChannelSettings } from '../channels.js';
 import { checkWebhookUrl, ConfigError } from '../config.js';
-import { ApiError, BODY_LIMIT_BYTES, Errors } from '../errors.js';
+import { StubError, BODY_LIMIT_BYTES, Errors } from '../errors.js';
 import { jsonBody } from '../json-body.js';
 import { validatorMiddleware } from '../openapi.js';
 import type { Reply } from '../types.js';
@@ -31,7 +31,7 @@ export interface ControlDeps {
 }
 
 const channelNotFound = (token: string) =>
-  new ApiError(404, 'stub.channel.not_found', 'The stub has no channel with this token.', [
+  new StubError(404, 'stub.channel.not_found', 'The stub has no channel with this token.', [
     { location: 'path', path: 'token', message: `not one of the configured tokens (${token.length} characters given)` },
   ]);
 
@@ -133,7 +133,7 @@ export function controlRouter(deps: ControlDeps): Router {
       // An id that is not a failed delivery is named, rather than silently skipped.
       const unknown = body.ids.filter((id) => deliverer.list().every((d) => d.id !== id || d.state !== 'failed'));
       if (unknown.length > 0) {
-        throw new ApiError(
+        throw new StubError(
           404,
           'stub.delivery.not_failed',
           'Only failed deliveries can be replayed.',

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import type { NextFunction, Request, Response } from 'express';
 import { DOCS_HTML, loadDescription } from '../../validation/description.js';
-import { ApiError } from '../errors.js';
+import { StubError } from '../errors.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 /** A Host header goes into HTML and JSON: only plain host[:port] values are used. */
@@ -35,7 +35,7 @@ export function docsPage() {
     } catch (error) {
       page = undefined; // built later (`npm run docs`): read it again next time
       const code = (error as NodeJS.ErrnoException).code;
-      return next(code === 'ENOENT' ? new ApiError(404, 'stub.file.not_built', `${DOCS_HTML} is missing: run \`npm run docs\` (npm start does it).`) : error);
+      return next(code === 'ENOENT' ? new StubError(404, 'stub.file.not_built', `${DOCS_HTML} is missing: run \`npm run docs\` (npm start does it).`) : error);
     }
     const host = req.get('host') ?? '';
     const base = `${req.protocol}://${host}`;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router, type NextFunction, type Response } from 'express';
 import { BUNDLE_JSON, BUNDLE_YAML, packageRoot } from '../../validation/description.js';
-import { ApiError } from '../errors.js';
+import { StubError } from '../errors.js';
 import { docsPage } from './docs-page.js';
 import { allowOnly } from './util.js';
 
@@ -13,7 +13,7 @@ function sendBuilt(res: Response, next: NextFunction, file: string, type: string
   res.type(type).sendFile(file, (error: NodeJS.ErrnoException | undefined) => {
     // A reader that goes away mid-download is not an error worth a log line.
     if (!error || res.headersSent) return;
-    next(error.code === 'ENOENT' ? new ApiError(404, 'stub.file.not_built', `${file} is missing: run \`${build}\` (npm start does it).`) : error);
+    next(error.code === 'ENOENT' ? new StubError(404, 'stub.file.not_built', `${file} is missing: run \`${build}\` (npm start does it).`) : error);
   });
 }
 

@@ -13,20 +13,20 @@ afterEach(async () => {
 });
 
 describe('client failures without an HTTP answer', () => {
-  it('a refused connection is a chatapi.client.network failure with status 0', async () => {
+  it('a refused connection is a client.network failure with status 0', async () => {
     const api = createChatApiClient({ baseUrl: `http://127.0.0.1:${await closedPort()}`, token: TOKEN });
     const result = await api.getNotReadCount({ clientId: 'user-42' });
-    expect(result).toMatchObject({ ok: false, status: 0, response: undefined, error: { error: 'chatapi.client.network' } });
+    expect(result).toMatchObject({ ok: false, status: 0, response: undefined, error: { error: 'client.network' } });
     expect(isClientFailure(result)).toBe(true);
     expect(result.ok ? '' : result.error.message).toMatch(/ECONNREFUSED|fetch failed/);
   });
 
-  it('no answer within timeoutMs is a chatapi.client.timeout failure', async () => {
+  it('no answer within timeoutMs is a client.timeout failure', async () => {
     server = await startFakeServer(() => undefined);
     const api = createChatApiClient({ baseUrl: server.url, token: TOKEN, timeoutMs: 150 });
     const started = Date.now();
     const result = await api.sendMessage({ clientId: 'user-42', query: 'Hello' });
-    expect(result).toMatchObject({ ok: false, status: 0, error: { error: 'chatapi.client.timeout' } });
+    expect(result).toMatchObject({ ok: false, status: 0, error: { error: 'client.timeout' } });
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
     expect(Date.now() - started).toBeLessThan(2000);
     // A per-call timeout overrides the client's.
@@ -37,15 +37,15 @@ describe('client failures without an HTTP answer', () => {
     expect(Date.now() - quick).toBeLessThan(1_000);
   });
 
-  it('an abort, before or during the call, is a chatapi.client.aborted failure', async () => {
+  it('an abort, before or during the call, is a client.aborted failure', async () => {
     server = await startFakeServer(() => undefined);
     const api = createChatApiClient({ baseUrl: server.url, token: TOKEN });
     const pre = await api.getHistory({ clientId: 'user-42' }, { signal: AbortSignal.abort() });
-    expect(pre).toMatchObject({ ok: false, status: 0, error: { error: 'chatapi.client.aborted' } });
+    expect(pre).toMatchObject({ ok: false, status: 0, error: { error: 'client.aborted' } });
     const controller = new AbortController();
     const pending = api.saveState({ clientId: 'user-42', state: { open: true } }, { signal: controller.signal });
     setTimeout(() => controller.abort(), 50);
-    expect(await pending).toMatchObject({ ok: false, status: 0, error: { error: 'chatapi.client.aborted' } });
+    expect(await pending).toMatchObject({ ok: false, status: 0, error: { error: 'client.aborted' } });
   });
 
   it('gives getEvents longPollMs on top of timeoutMs', async () => {
@@ -55,10 +55,10 @@ describe('client failures without an HTTP answer', () => {
     const held = createChatApiClient({ baseUrl: server.url, token: TOKEN, longPollMs: 300, timeoutMs: 100 });
     expect(await held.getEvents({ clientId: 'user-42' })).toMatchObject({ ok: true, status: 200, data: { events: [] } });
     const impatient = createChatApiClient({ baseUrl: server.url, token: TOKEN, longPollMs: 0, timeoutMs: 100 });
-    expect(await impatient.getEvents({ clientId: 'user-42' })).toMatchObject({ ok: false, error: { error: 'chatapi.client.timeout' } });
+    expect(await impatient.getEvents({ clientId: 'user-42' })).toMatchObject({ ok: false, error: { error: 'client.timeout' } });
   });
 
-  it('a 2xx body that is not JSON is a chatapi.client.invalid-response failure', async () => {
+  it('a 2xx body that is not JSON is a client.invalid_response failure', async () => {
     server = await startFakeServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"questionId": ');
@@ -67,7 +67,7 @@ describe('client failures without an HTTP answer', () => {
     expect(await api.sendMessageAsync({ clientId: 'user-42', query: 'Hello' })).toMatchObject({
       ok: false,
       status: 0,
-      error: { error: 'chatapi.client.invalid-response' },
+      error: { error: 'client.invalid_response' },
     });
   });
 
@@ -88,7 +88,7 @@ describe('client results for HTTP errors', () => {
     });
     const api = createChatApiClient({ baseUrl: server.url, token: TOKEN });
     const result = await api.getMessageStatus({ clientId: 'user-42', questionId: 'q-1' });
-    expect(result).toMatchObject({ ok: false, status: 502, undocumented: true, error: { error: 'chatapi.client.unexpected-status', status: 502 } });
+    expect(result).toMatchObject({ ok: false, status: 502, undocumented: true, error: { error: 'client.unexpected_status', status: 502 } });
     expect(result.ok ? '' : result.error.message).toContain('Bad gateway');
     expect(isClientFailure(result)).toBe(false);
   });

@@ -118,13 +118,13 @@ describe('client against the stub: events', () => {
     setTimeout(() => controller.abort(), 200);
     const started = Date.now();
     const aborted = await api.getEvents({ clientId, all: true, ts: last }, { signal: controller.signal });
-    expect(aborted).toMatchObject({ ok: false, status: 0, error: { error: 'chatapi.client.aborted' } });
+    expect(aborted).toMatchObject({ ok: false, status: 0, error: { error: 'client.aborted' } });
     expect(Date.now() - started).toBeLessThan(LONG_POLL_MS);
 
     // A client that believes the server answers at once gives up long before the stub's 2 s hold.
     const impatient = createChatApiClient({ baseUrl: stub.url, token, longPollMs: 0, timeoutMs: 300 });
     const timedOut = await impatient.getEvents({ clientId, all: true, ts: last });
-    expect(timedOut).toMatchObject({ ok: false, status: 0, error: { error: 'chatapi.client.timeout' } });
+    expect(timedOut).toMatchObject({ ok: false, status: 0, error: { error: 'client.timeout' } });
     expect(isClientFailure(timedOut)).toBe(true);
   });
 });

@@ -143,7 +143,7 @@ describe('followEvents', () => {
       events.push(event);
     }
     expect(events).toEqual([]);
-    expect(failures).toEqual(Array(5).fill('chatapi.client.network'));
+    expect(failures).toEqual(Array(5).fill('client.network'));
     // 20+40+80+160 ms of pauses, then the abort cut the 320 ms one short. Without the abort the
     // loop would sleep the whole 320 ms and then 640 ms more (1.26 s): a bound well under that.
     expect(Date.now() - started).toBeLessThan(1_000);
@@ -163,7 +163,7 @@ describe('followEvents', () => {
     const first = await iterator.next();
     await iterator.return();
     expect(first.value && texts([first.value])).toEqual(['finally']);
-    expect(failures.map((f) => (f.ok ? 'ok' : f.error.error))).toEqual(['chatapi.client.timeout']);
+    expect(failures.map((f) => (f.ok ? 'ok' : f.error.error))).toEqual(['client.timeout']);
     expect(Date.now() - started).toBeGreaterThanOrEqual(150);
   });
 

@@ -60,7 +60,7 @@ export async function results(): Promise<void> {
     const reason: string = sent.error.reason;
     void code, reason;
   } else if (isClientFailure(sent)) {
-    const code: 'chatapi.client.network' | 'chatapi.client.timeout' | 'chatapi.client.aborted' | 'chatapi.client.invalid-response' = sent.error.error;
+    const code: 'client.network' | 'client.timeout' | 'client.aborted' | 'client.invalid_response' = sent.error.error;
     // @ts-expect-error a client failure has no HTTP response
     void sent.response.status;
     void code;

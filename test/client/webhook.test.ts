@@ -95,7 +95,7 @@ describe.each(['node:http', 'express', 'express + express.json()'])('webhook rec
     try {
       const response = await post(targets[kind]!, JSON.stringify(webhookExamples[0]!.value));
       expect(response.status).toBe(500);
-      expect(((await response.json()) as { error: string }).error).toBe('chatapi.webhook.handler-failed');
+      expect(((await response.json()) as { error: string }).error).toBe('chatapi.webhook.handler_failed');
       expect(String(errors[0])).toMatch(/database down/);
     } finally {
       failNext = false;
@@ -117,7 +117,7 @@ describe.each(['node:http', 'express'])('webhook receiver reading the raw body (
     const item = { ...webhookExamples[0]!.value[0]!, data: { replies: [], answer: 'x'.repeat(70 * 1024) } };
     const response = await post(targets[kind]!, JSON.stringify([item]));
     expect(response.status).toBe(413);
-    expect(((await response.json()) as { error: string }).error).toBe('chatapi.webhook.too-large');
+    expect(((await response.json()) as { error: string }).error).toBe('chatapi.webhook.too_large');
   });
 });
 
