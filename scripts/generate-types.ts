@@ -30,7 +30,9 @@ for (const item of Object.values(bundle.paths as Record<string, Record<string, {
   }
 }
 const statusTable = `${HEADER}/** The statuses each operation of the description documents, by operationId. */
-export const DOCUMENTED_STATUSES = ${JSON.stringify(statuses, null, 2)} as const;
+export const DOCUMENTED_STATUSES = {
+${Object.entries(statuses).map(([id, codes]) => `  ${id}: [${codes.join(', ')}],`).join('\n')}
+} as const;
 `;
 
 const outputs: Array<[URL, string]> = [

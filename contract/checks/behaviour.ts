@@ -9,7 +9,6 @@ import {
   sendQueries,
   sendQuery,
   strictlyIncreasing,
-  trackAsync,
   type ChatEventBody,
   type ChatResponseBody,
 } from './helpers.js';
@@ -222,7 +221,6 @@ const eventsCap = behaviour('events-cap', `events: at most ${CAP} per response, 
 const asyncPublished = behaviour('async-event', 'sendMessageAsync: returns an id and the reply is published as an event', ['sendMessageAsync', 'getEvents'], async (ctx) => {
   const clientId = ctx.newClient();
   const exchange = await ctx.call('sendMessageAsync', { pathParams: { token: ctx.settings.token }, query: {}, body: { clientId, query: 'contract check: async' } }, 'success');
-  trackAsync(ctx, 'sendMessageAsync', exchange);
   const { questionId } = ctx.json<{ questionId: string }>(exchange);
   const deadline = Date.now() + ctx.settings.timeoutMs;
   let ts = 0;

@@ -17,7 +17,7 @@ export interface ChatEventBody {
   event: { questionId?: string; cid?: string; clientId?: string };
 }
 
-/** Remembers the ids of async sends, so that the webhook checks know what to wait for. */
+/** Remembers the ids of async sends, so that the webhook checks know what to wait for (every call does it). */
 export function trackAsync(ctx: CheckContext, operationId: string, exchange: Exchange): void {
   const status = exchange.response?.status ?? 0;
   const questionId = (exchange.response?.json as { questionId?: unknown } | undefined)?.questionId;

@@ -4,7 +4,7 @@
 import type { CheckViolation } from '../conformance.js';
 import type { OperationSpec } from '../description.js';
 import { questionIdsOf, type ReceivedPayload } from '../webhook-receiver.js';
-import { ASYNC_OPERATION, trackAsync } from './helpers.js';
+import { ASYNC_OPERATION } from './helpers.js';
 import type { Check, CheckContext } from './types.js';
 
 function payloadViolations(ctx: CheckContext, webhook: OperationSpec, payload: ReceivedPayload): CheckViolation[] {
@@ -36,7 +36,6 @@ function asyncDelivered(webhook: OperationSpec): Check {
         { pathParams: { token: ctx.settings.token }, query: {}, body: { clientId, query: 'contract check: webhook' } },
         'success',
       );
-      trackAsync(ctx, ASYNC_OPERATION, exchange);
       const { questionId } = ctx.json<{ questionId: string }>(exchange);
       const payload = await receiver.waitFor((p) => questionIdsOf(p).includes(questionId), ctx.settings.timeoutMs, ctx.signal);
       if (!payload) {
