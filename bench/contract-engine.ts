@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunReport } from '../contract/report.js';
 import { freePort } from '../mock/prism.js';
-import { packageRoot } from '../validation/description.js';
+import { packageRoot } from '../description/bundle.js';
 import { measureLoad } from './lib/load.js';
 import { startServer, type Probe, type ServerProcess } from './lib/processes.js';
 

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../mock/prism.js';
-import { packageRoot } from '../validation/description.js';
+import { packageRoot } from '../description/bundle.js';
 import { median, startServer } from './lib/processes.js';
 
 const RUNS = 5;

@@ -13,7 +13,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { freePort } from '../mock/prism.js';
-import { packageRoot } from '../validation/description.js';
+import { packageRoot } from '../description/bundle.js';
 import { measureLongPoll } from './lib/long-poll.js';
 import { median, startServer, type ServerProcess } from './lib/processes.js';
 

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../mock/prism.js';
-import { BUNDLE_YAML, packageRoot } from '../validation/description.js';
+import { BUNDLE_YAML, packageRoot } from '../description/bundle.js';
 import { measureLoad, type LoadResult } from './lib/load.js';
 import { measureLongPoll } from './lib/long-poll.js';
 import { median, startServer, type Probe, type ServerProcess } from './lib/processes.js';

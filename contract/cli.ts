@@ -4,12 +4,12 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BUNDLE_JSON, loadDescription, packageRoot } from '../validation/description.js';
-import { SchemaValidator } from '../validation/schema-validator.js';
+import { BUNDLE_JSON, loadDescription, packageRoot } from '../description/bundle.js';
+import { SchemaValidator } from '../description/schemas.js';
 import { parseCli, USAGE, UsageError, type CliOptions } from './args.js';
 import { buildChecks } from './checks/index.js';
 import type { CheckResult } from './checks/types.js';
-import { describeOperations, type OperationSpec } from './description.js';
+import { describeOperations, type OperationSpec } from '../description/operations.js';
 import type { HttpClient } from './http.js';
 import { exitCodeOf, summarize, type RunReport } from './report.js';
 import { formatHeader, formatResult, formatSummary } from './reporters/console.js';

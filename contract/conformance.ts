@@ -2,8 +2,8 @@
 // names follow Schemathesis's checks, so that a QA team recognises them) that returns findings
 // with a stable `code`; reporters, the JSON and JUnit files and the tests match on codes, never on
 // the prose. `--checks` and `--exclude-checks` choose judges by name.
-import type { SchemaValidator } from '../validation/schema-validator.js';
-import { documentedResponse, type OperationSpec, type ResponseSpec } from './description.js';
+import type { SchemaValidator } from '../description/schemas.js';
+import { documentedResponse, type OperationSpec, type ResponseSpec } from '../description/operations.js';
 import type { Exchange, RequestRecord, ResponseRecord } from './http.js';
 
 /** What kind of contract break a finding is. */

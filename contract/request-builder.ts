@@ -3,9 +3,10 @@
 // variants for the negative checks. Every clientId is replaced by one of the run's own, and every
 // questionId by a message the run created, so that nothing touches anyone else's data.
 import { generateSync, type JsonSchema } from 'json-schema-faker';
-import type { OpenApiDocument } from '../validation/description.js';
-import type { SchemaValidator } from '../validation/schema-validator.js';
-import { valueAt, type Obj, type OperationSpec, type ParameterSpec } from './description.js';
+import type { OpenApiDocument } from '../description/bundle.js';
+import type { SchemaValidator } from '../description/schemas.js';
+import type { OperationSpec, ParameterSpec } from '../description/operations.js';
+import { valueAt, type Obj } from '../description/pointer.js';
 
 /** The ids a request is built with. */
 export interface RequestIds {

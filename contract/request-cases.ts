@@ -2,9 +2,9 @@
 // parameters as text and its body as JSON, built by changing one thing of a valid request. Whether
 // a request is valid is decided against the description (Ajv for the body and each parameter),
 // never by the label that says what was changed.
-import type { Obj, OperationSpec, ParameterSpec } from './description.js';
-import type { SchemaValidator } from '../validation/schema-validator.js';
-import type { OpenApiDocument } from '../validation/description.js';
+import type { Obj, OperationSpec, ParameterSpec } from '../description/operations.js';
+import type { SchemaValidator } from '../description/schemas.js';
+import type { OpenApiDocument } from '../description/bundle.js';
 import type { CallOptions } from './checks/types.js';
 import type { Expectation } from './conformance.js';
 import type { RequestInput } from './request-builder.js';

@@ -1,12 +1,12 @@
 // Runs the checks: decides which may run under the run's options, runs the rest a few at a time
 // (each on its own clientIds, so they cannot disturb one another), gives each a context that sends
 // requests and records violations, and stops everything when the run is cut short.
-import type { OpenApiDocument } from '../validation/description.js';
-import type { SchemaValidator } from '../validation/schema-validator.js';
+import type { OpenApiDocument } from '../description/bundle.js';
+import type { SchemaValidator } from '../description/schemas.js';
 import { PHASES, type Check, type CheckContext, type CheckResult, type RunSettings, type Skip, type CallOptions } from './checks/types.js';
 import { trackAsync } from './checks/helpers.js';
 import { checkExchange, type CheckViolation, type Expectation, type ViolationCode } from './conformance.js';
-import type { OperationSpec } from './description.js';
+import type { OperationSpec } from '../description/operations.js';
 import type { Exchange, HttpClient } from './http.js';
 import type { RequestBuilder, RequestIds, RequestInput } from './request-builder.js';
 import { readOnlyOperations, type ClientIds } from './safety.js';

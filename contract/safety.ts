@@ -1,7 +1,7 @@
 // What keeps a run safe against a real deployment: only the run's own clientIds, only calls with no
 // lasting effect under --read-only, and no token in any output.
 import { randomBytes } from 'node:crypto';
-import type { OperationSpec } from './description.js';
+import type { OperationSpec } from '../description/operations.js';
 
 /**
  * Operations with no lasting effect, as the description marks them (`x-read-only: true`, which its

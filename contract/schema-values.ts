@@ -3,8 +3,8 @@
 // replaced by the others, non-ASCII text, empty strings) and fast-check arbitraries. Which values
 // are valid is never decided here: the phases ask Ajv, so a label is only a guess at the polarity.
 import fc from 'fast-check';
-import type { OpenApiDocument } from '../validation/description.js';
-import { resolve, type Obj } from './description.js';
+import type { OpenApiDocument } from '../description/bundle.js';
+import { resolve, type Obj } from '../description/pointer.js';
 
 /** A schema with its local `$ref`s followed; the keywords next to a `$ref` (OpenAPI 3.1) are kept. */
 export function flatten(document: OpenApiDocument, schema: unknown): Obj {

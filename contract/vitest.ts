@@ -6,12 +6,12 @@
 // (final and coverage checks judge the others), and each test waits for its own check's result.
 // What this file uses of the engine is gathered in `engine` below, so that it is one place to adapt.
 import { afterAll, describe, it } from 'vitest';
-import { loadDescription } from '../validation/description.js';
-import { SchemaValidator } from '../validation/schema-validator.js';
+import { loadDescription } from '../description/bundle.js';
+import { SchemaValidator } from '../description/schemas.js';
 import { DEFAULT_MAX_EXAMPLES, DEFAULT_RATE, DEFAULT_TIMEOUT_MS } from './args.js';
 import { buildChecks } from './checks/index.js';
 import { PHASES, type Check, type CheckResult, type Phase } from './checks/types.js';
-import { describeOperations, type OperationSpec } from './description.js';
+import { describeOperations, type OperationSpec } from '../description/operations.js';
 import { formatResult } from './reporters/console.js';
 import { RequestBuilder } from './request-builder.js';
 import { runChecks, type RunOutcome } from './runner.js';

@@ -2,7 +2,7 @@
 // once (as the description asks of receivers) and validates every payload against the webhook's
 // schema, so that a malformed delivery is reported even when no check was waiting for it.
 import { createServer, type Server } from 'node:http';
-import type { SchemaValidator, Violation } from '../validation/schema-validator.js';
+import type { SchemaValidator, Violation } from '../description/schemas.js';
 
 export interface ReceivedPayload {
   receivedAt: number;

@@ -7,7 +7,7 @@
 // The guard answers those itself with the description's 400 (an `Error` body, as the stub does)
 // and passes everything else through to Prism untouched.
 import { createServer, request as forward, type Server, type ServerResponse } from 'node:http';
-import { malformedPart } from '../validation/percent-escapes.js';
+import { malformedPart } from '../description/percent-escapes.js';
 
 export interface Guard {
   server: Server;

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { describeOperations } from '../contract/description.js';
+import { describeOperations } from '../description/operations.js';
 import { parameterValid } from '../contract/schema-values.js';
-import { BUNDLE_JSON, BUNDLE_YAML, loadDescription } from '../validation/description.js';
-import { SchemaValidator } from '../validation/schema-validator.js';
+import { BUNDLE_JSON, BUNDLE_YAML, loadDescription } from '../description/bundle.js';
+import { SchemaValidator } from '../description/schemas.js';
 import { startGuard } from './guard.js';
 
 export interface PrismOptions {

@@ -1,6 +1,6 @@
 // The stub's configuration: defaults, validation, and reading it from the environment.
 import { isAbsolute, join, resolve } from 'node:path';
-import { packageRoot } from '../validation/description.js';
+import { packageRoot } from '../description/bundle.js';
 
 export interface WebhookRetryConfig {
   /** Attempts per delivery, the first included (at least 1). */

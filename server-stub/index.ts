@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { packageRoot } from '../validation/description.js';
+import { packageRoot } from '../description/bundle.js';
 import { createApp, WARM_UP_HEADER } from './app.js';
 import { BotEngine } from './bot/engine.js';
 import { Takeovers } from './bot/takeover.js';
@@ -64,7 +64,7 @@ function lazyPayloadCheck(): { check: PayloadCheck; warm: () => Promise<void> } 
   let validator: { validateSchema(name: string, value: unknown): PayloadCheckResult } | undefined;
   let loading: Promise<void> | undefined;
   const warm = () =>
-    (loading ??= import('../validation/schema-validator.js').then(({ SchemaValidator }) => {
+    (loading ??= import('../description/schemas.js').then(({ SchemaValidator }) => {
       validator = new SchemaValidator();
       validator.validateSchema('WebhookPayload', []);
     }));

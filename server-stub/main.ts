@@ -1,7 +1,7 @@
 // `npm start` and `chatapi-stub`: the Chat API server stub on HOST:PORT, configured from the
 // environment and from flags (`chatapi-stub --help`).
 import { relative } from 'node:path';
-import { packageRoot } from '../validation/description.js';
+import { packageRoot } from '../description/bundle.js';
 import { ConfigError } from './config.js';
 import { envWithFlags, nameFlagsIn, STUB_USAGE } from './flags.js';
 import { BotScriptError, configFromEnv, DEFAULT_TOKEN, startStub } from './index.js';

@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import type { RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
-import { loadDescription, type OpenApiDocument } from '../validation/description.js';
+import { loadDescription, type OpenApiDocument } from '../description/bundle.js';
 
 type Json = unknown;
 type JsonObject = Record<string, Json>;

@@ -3,7 +3,7 @@
 // stub would store U+FFFD in place of what the client meant, and a path's decoding error would
 // surface with no message. A JVM server refuses these requests with a 400 as well.
 import type { RequestHandler } from 'express';
-import { malformedPart } from '../validation/percent-escapes.js';
+import { malformedPart } from '../description/percent-escapes.js';
 import { Errors } from './errors.js';
 
 export function rejectMalformedEscapes(): RequestHandler {

@@ -4,7 +4,7 @@
 // longer than `acknowledgeAfterMs`, while they go on), so that a slow handler causes no retries
 // and duplicates; it can drop items it has seen (`deduplicate`, by questionId), since delivery is at
 // least once; and its 400 lists violations in the description's `Violation` shape.
-import { SchemaValidator } from '../../validation/schema-validator.js';
+import { SchemaValidator } from '../../description/schemas.js';
 import type { ChatResponse, WebhookPayload } from '@chatapi-contract/client';
 
 export interface WebhookItemContext<Req> {

@@ -4,7 +4,7 @@
 // an id that names nothing), an invalid one rejected with a documented 4xx; every answer must
 // have a documented status, content type and body, and no answer may be a 5xx.
 import { runPool } from '../pool.js';
-import type { OperationSpec } from '../description.js';
+import type { OperationSpec } from '../../description/operations.js';
 import { caseOf, expectationOf, mutationsOf, polarityOf, toCall, type CaseContext, type CaseRequest } from '../request-cases.js';
 import type { RequestIds } from '../request-builder.js';
 import { needsMessages, prepare } from './operations.js';

@@ -2,7 +2,7 @@
 // check that ran, so that the suite cannot fall behind the description. An operation the run's
 // options kept the suite from calling (--read-only, no webhook receiver, --stateless for the
 // webhook) is reported the same way as those checks: not run / not applicable, not failed.
-import { describeOperation, type OperationSpec } from '../description.js';
+import { describeOperation, type OperationSpec } from '../../description/operations.js';
 import { PHASES, type Check } from './types.js';
 
 function exercised(op: OperationSpec): Check {

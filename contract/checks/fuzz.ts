@@ -10,7 +10,7 @@
 // takes the failure down to a minimal request, which is reported with a curl line.
 import fc from 'fast-check';
 import type { CheckViolation } from '../conformance.js';
-import type { OperationSpec } from '../description.js';
+import type { OperationSpec } from '../../description/operations.js';
 import { curlLine, type Exchange } from '../http.js';
 import { runPool } from '../pool.js';
 import { expectationOf, mutationsOf, polarityOf, toCall, type CaseContext, type CaseRequest } from '../request-cases.js';

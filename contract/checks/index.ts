@@ -1,7 +1,7 @@
 // The whole suite, in the order it is reported: the examples phase (per-operation positive checks,
 // negative checks, behaviour, webhooks), the coverage, fuzz and stateful phases, then whether
 // every operation was exercised.
-import type { OperationSpec } from '../description.js';
+import type { OperationSpec } from '../../description/operations.js';
 import { behaviourChecks } from './behaviour.js';
 import { exercisedChecks } from './exercised.js';
 import { coverageChecks } from './coverage.js';

@@ -2,8 +2,8 @@
 // one), never served (2xx) and never a crash (5xx): a router that answers every method with the
 // same handler, or dies on one it does not know, breaks the contract. Each path is tried with the
 // methods it lacks, for a new client of the run.
-import type { OperationSpec } from '../description.js';
-import { HTTP_METHODS } from '../description.js';
+import type { OperationSpec } from '../../description/operations.js';
+import { HTTP_METHODS } from '../../description/operations.js';
 import type { Check } from './types.js';
 
 /** Methods worth trying; HEAD, OPTIONS and TRACE have meanings of their own (CORS, GET's headers). */

@@ -2,7 +2,7 @@
 // JSON's media type, a missing required parameter, a wrongly typed parameter, an unknown token.
 // Each must be answered with a documented 4xx whose body is valid against that status's schema
 // (the Error schema), never with a 2xx or a 5xx.
-import type { OperationSpec } from '../description.js';
+import type { OperationSpec } from '../../description/operations.js';
 import { wrongQueryValue, type LabelledInput } from '../request-builder.js';
 import type { Check, CheckContext } from './types.js';
 

@@ -2,7 +2,7 @@
 // examples, and valid requests generated from its schemas. Each response must have a documented
 // status (a 2xx: the request is valid), the documented content type, and a body valid against
 // that status's schema.
-import type { OperationSpec } from '../description.js';
+import type { OperationSpec } from '../../description/operations.js';
 import type { LabelledInput, RequestIds } from '../request-builder.js';
 import { sendQueries } from './helpers.js';
 import type { Check, CheckContext } from './types.js';

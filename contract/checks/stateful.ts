@@ -4,7 +4,8 @@
 // target with the parameters the link names (runtime expressions such as
 // `$response.body#/questionId`), then the target's own links, two steps deep. A value a link hands
 // on names something that exists, so every step must succeed (a 2xx).
-import { valueAt, type LinkSpec, type OperationSpec } from '../description.js';
+import type { LinkSpec, OperationSpec } from '../../description/operations.js';
+import { valueAt } from '../../description/pointer.js';
 import type { Exchange } from '../http.js';
 import type { RequestInput } from '../request-builder.js';
 import { prepare } from './operations.js';

@@ -1,8 +1,8 @@
 // What a check is and what it may use while it runs.
-import type { OpenApiDocument } from '../../validation/description.js';
-import type { SchemaValidator } from '../../validation/schema-validator.js';
+import type { OpenApiDocument } from '../../description/bundle.js';
+import type { SchemaValidator } from '../../description/schemas.js';
 import type { CheckSelection, CheckViolation, Expectation, ViolationCode } from '../conformance.js';
-import type { OperationSpec } from '../description.js';
+import type { OperationSpec } from '../../description/operations.js';
 import type { Exchange } from '../http.js';
 import type { RequestBuilder, RequestIds, RequestInput } from '../request-builder.js';
 import type { WebhookReceiver } from '../webhook-receiver.js';

@@ -2,7 +2,7 @@
 // webhook's schema, carrying that request's questionId; and every payload the receiver got during
 // the run must be valid. Without a receiver they are reported as not run, never as passed.
 import type { CheckViolation } from '../conformance.js';
-import type { OperationSpec } from '../description.js';
+import type { OperationSpec } from '../../description/operations.js';
 import { questionIdsOf, type ReceivedPayload } from '../webhook-receiver.js';
 import { ASYNC_OPERATION } from './helpers.js';
 import type { Check, CheckContext } from './types.js';

@@ -5,14 +5,12 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
-import { loadDescription, packageRoot } from '../../validation/description.js';
-import { dereference } from '../openapi.js';
+import type { ErrorObject } from 'ajv/dist/2020.js';
+import { loadDescription, packageRoot } from '../../description/bundle.js';
+import { dereferenced } from '../../description/dereference.js';
+import { valueAt } from '../../description/pointer.js';
+import { createAjv } from '../../description/schemas.js';
 import type { Reply } from '../types.js';
-
-// ajv-formats is CommonJS; under NodeNext its default import is the module object.
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
 export const BOT_SCRIPT_SCHEMA = join(packageRoot(), 'server-stub', 'bots', 'bot-script.schema.json');
 /**
@@ -87,14 +85,16 @@ let validators: { script: (value: unknown) => boolean; errors: () => ErrorObject
 async function scriptValidators(): Promise<NonNullable<typeof validators>> {
   if (validators) return validators;
   const root = pathToFileURL(packageRoot() + '/').href;
-  const description = loadDescription();
-  const descriptionRoot = description as unknown as Record<string, unknown>;
-  const replySchema = (description.components?.schemas as Record<string, { discriminator?: { mapping?: Record<string, string> } }>).Reply;
+  const components = (await dereferenced(loadDescription())).components as { schemas: Record<string, unknown> };
+  const replySchema = components.schemas.Reply as { discriminator?: { mapping?: Record<string, string> } } | undefined;
   const mapping = replySchema?.discriminator?.mapping ?? {};
-  const schemas: Record<string, unknown> = { Reply: dereference(descriptionRoot, { $ref: '#/components/schemas/Reply' }) };
-  for (const ref of Object.values(mapping)) schemas[ref.split('/').pop()!] = dereference(descriptionRoot, { $ref: ref });
-  const ajv = new Ajv2020({ allErrors: true, strict: false, validateSchema: false });
-  addFormats(ajv);
+  const schemas: Record<string, unknown> = { Reply: replySchema };
+  for (const ref of Object.values(mapping)) {
+    const name = ref.split('/').pop()!;
+    schemas[name] = components.schemas[name];
+  }
+  // Each reply type pins `type` with `const`, so the OpenAPI discriminator (its mapping is not JSON Schema) is not needed.
+  const ajv = createAjv({ discriminator: false, validateSchema: false });
   ajv.addSchema({ components: { schemas } }, `${root}dist/openapi.json`);
   const schema = JSON.parse(await readFile(BOT_SCRIPT_SCHEMA, 'utf8')) as Record<string, unknown>;
   const script = ajv.compile({ ...schema, $id: `${root}server-stub/bots/bot-script.schema.json` });
@@ -149,7 +149,7 @@ async function schemaProblems(original: unknown): Promise<string[]> {
     else if (!(error.keyword === 'oneOf' || error.schemaPath.includes('/oneOf/'))) problems.push(...formatErrors([error]));
   }
   for (const path of badReplies) {
-    const reply = path.split('/').slice(1).reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], value);
+    const reply = valueAt(value, path);
     const type = (reply as { type?: unknown } | undefined)?.type;
     const check = typeof type === 'string' ? v.reply.get(type) : undefined;
     if (!check) problems.push(`${path}/type: must be one of: ${[...v.reply.keys()].join(', ')}`);

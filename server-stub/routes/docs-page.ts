@@ -3,7 +3,7 @@
 // for, so that the docs list the server that actually answers, whatever its port.
 import { readFile } from 'node:fs/promises';
 import type { NextFunction, Request, Response } from 'express';
-import { DOCS_HTML, loadDescription } from '../../validation/description.js';
+import { DOCS_HTML, loadDescription } from '../../description/bundle.js';
 import { StubError } from '../errors.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);

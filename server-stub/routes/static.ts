@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router, type NextFunction, type Response } from 'express';
-import { BUNDLE_JSON, BUNDLE_YAML, packageRoot } from '../../validation/description.js';
+import { BUNDLE_JSON, BUNDLE_YAML, packageRoot } from '../../description/bundle.js';
 import { StubError } from '../errors.js';
 import { docsPage } from './docs-page.js';
 import { allowOnly } from './util.js';

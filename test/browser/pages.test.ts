@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../../validation/description.js';
+import { packageRoot } from '../../description/bundle.js';
 import { openBrowser, startStubProcess, type BrowserSession, type StubProcess } from './harness.js';
 
 let stub: StubProcess;

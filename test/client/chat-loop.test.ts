@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runChatLoop } from '../../examples/chat-loop.js';
 import { createChatApiClient } from '../../client/index.js';
 import { startStub } from '../../server-stub/index.js';
-import { packageRoot } from '../../validation/description.js';
+import { packageRoot } from '../../description/bundle.js';
 import { freshClientId, injectOperatorReply } from './stub-helpers.js';
 
 let stub: Awaited<ReturnType<typeof startStub>>;

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStub } from '../../server-stub/index.js';
 import { createChatApiClient, isClientFailure, type ApiResult, type ChatApiClient, type ChatEvent, type OperationId } from '../../client/index.js';
-import { SchemaValidator } from '../../validation/schema-validator.js';
+import { SchemaValidator } from '../../description/schemas.js';
 import { freshClientId, injectOperatorReply } from './stub-helpers.js';
 
 const LONG_POLL_MS = 2000;

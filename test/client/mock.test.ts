@@ -5,8 +5,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startPrism, type RunningPrism } from '../../mock/prism.js';
-import { loadDescription, packageRoot } from '../../validation/description.js';
-import { SchemaValidator } from '../../validation/schema-validator.js';
+import { loadDescription, packageRoot } from '../../description/bundle.js';
+import { SchemaValidator } from '../../description/schemas.js';
 import { deref, operations, type OperationEntry } from '../helpers/walk-description.js';
 
 type Obj = Record<string, unknown>;

@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhookHandler, webhookMiddleware } from '../../client/webhook/index.js';
 import type { ChatResponse } from '../../client/index.js';
-import { loadDescription } from '../../validation/description.js';
-import { SchemaValidator } from '../../validation/schema-validator.js';
+import { loadDescription } from '../../description/bundle.js';
+import { SchemaValidator } from '../../description/schemas.js';
 import { deref } from '../helpers/walk-description.js';
 
 type Obj = Record<string, unknown>;

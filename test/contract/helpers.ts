@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../../validation/description.js';
+import { packageRoot } from '../../description/bundle.js';
 
 export const ROOT = packageRoot();
 export const BIN = join(ROOT, 'bin', 'chatapi-contract.js');
@@ -78,7 +78,7 @@ function newestSource(dir: string): number {
  */
 export function ensureBuilt(): void {
   const built = join(ROOT, 'build', 'contract', 'cli.js');
-  const stale = !existsSync(built) || statSync(built).mtimeMs < Math.max(newestSource(join(ROOT, 'contract')), newestSource(join(ROOT, 'validation')));
+  const stale = !existsSync(built) || statSync(built).mtimeMs < Math.max(newestSource(join(ROOT, 'contract')), newestSource(join(ROOT, 'description')));
   if (stale) spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
   if (!existsSync(built)) throw new Error('build/contract/cli.js is missing after tsc -p tsconfig.build.json');
 }

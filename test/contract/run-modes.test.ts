@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeOperations } from '../../contract/description.js';
+import { describeOperations } from '../../description/operations.js';
 import { readOnlyOperations } from '../../contract/safety.js';
 import { freePort } from '../../mock/prism.js';
-import { loadDescription } from '../../validation/description.js';
+import { loadDescription } from '../../description/bundle.js';
 import { stubBehindProxy, type Target } from './fixtures.js';
 import { ensureBuilt, ROOT, runCli, statuses, type CliRun } from './helpers.js';
 

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../contract/report.js';
-import { describeOperations } from '../../contract/description.js';
-import { loadDescription } from '../../validation/description.js';
+import { describeOperations } from '../../description/operations.js';
+import { loadDescription } from '../../description/bundle.js';
 import { stubBehindProxy, type Target } from './fixtures.js';
 import { ensureBuilt, runCli, statuses, type CliRun } from './helpers.js';
 

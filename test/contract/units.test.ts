@@ -8,15 +8,15 @@ import { exercisedChecks } from '../../contract/checks/exercised.js';
 import type { CheckContext, CheckResult, RunSettings } from '../../contract/checks/types.js';
 import { gate } from '../../contract/runner.js';
 import { CheckSelection, checkExchange } from '../../contract/conformance.js';
-import { describeOperations } from '../../contract/description.js';
+import { describeOperations } from '../../description/operations.js';
 import type { Exchange } from '../../contract/http.js';
 import { TokenBucket } from '../../contract/rate-limiter.js';
 import { summarize, type RunReport } from '../../contract/report.js';
 import { junitXml } from '../../contract/reporters/files.js';
 import { fixIds, RequestBuilder } from '../../contract/request-builder.js';
 import { assertOwnClients, ClientIds, readOnlyOperations, tokenMasker } from '../../contract/safety.js';
-import { loadDescription } from '../../validation/description.js';
-import { SchemaValidator } from '../../validation/schema-validator.js';
+import { loadDescription } from '../../description/bundle.js';
+import { SchemaValidator } from '../../description/schemas.js';
 
 const document = loadDescription();
 const validator = new SchemaValidator(document);

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhookHandler } from '../../client/webhook/index.js';
 import { startStub, type RunningStub } from '../../server-stub/index.js';
-import { loadDescription, packageRoot } from '../../validation/description.js';
+import { loadDescription, packageRoot } from '../../description/bundle.js';
 import { runCommand } from '../helpers/run-command.js';
 import { operations } from '../helpers/walk-description.js';
 

@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DOCS_HTML, loadDescription } from '../../validation/description.js';
-import { SchemaValidator } from '../../validation/schema-validator.js';
+import { DOCS_HTML, loadDescription } from '../../description/bundle.js';
+import { SchemaValidator } from '../../description/schemas.js';
 import { runCommand } from '../helpers/run-command.js';
 import { deref, examples, operations } from '../helpers/walk-description.js';
 

@@ -1,7 +1,7 @@
 // Runs a project command to completion and returns its exit code and output, for tests that check
 // the toolchain (lint, type generation, tsc) rather than code in-process.
 import { spawn } from 'node:child_process';
-import { packageRoot } from '../../validation/description.js';
+import { packageRoot } from '../../description/bundle.js';
 
 export interface CommandResult {
   code: number | null;

@@ -1,8 +1,8 @@
 // Walks the bundled description: its operations (paths and webhooks) and every named example with
 // the schema it must satisfy, as JSON pointers that SchemaValidator understands.
-import { describeOperations, resolve, schemaPointer, valueAt } from '../../contract/description.js';
-import { pointerSegment } from '../../validation/schema-validator.js';
-import type { OpenApiDocument } from '../../validation/description.js';
+import { describeOperations } from '../../description/operations.js';
+import { pointerSegment, resolve, schemaPointer, valueAt } from '../../description/pointer.js';
+import type { OpenApiDocument } from '../../description/bundle.js';
 
 type Obj = Record<string, unknown>;
 

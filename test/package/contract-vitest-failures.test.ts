@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { packageRoot } from '../../validation/description.js';
+import { packageRoot } from '../../description/bundle.js';
 import { runCommand } from '../helpers/run-command.js';
 
 const root = packageRoot();

@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { startStub, type RunningStub, type StubInternals, type StubOptions } from '../../server-stub/index.js';
-import { packageRoot } from '../../validation/description.js';
-import { SchemaValidator } from '../../validation/schema-validator.js';
+import { packageRoot } from '../../description/bundle.js';
+import { SchemaValidator } from '../../description/schemas.js';
 
 export const TOKEN = 'chatapi-dev-token';
 export const TEST_BOT = join(packageRoot(), 'test', 'stub', 'fixtures', 'test-bot.yaml');

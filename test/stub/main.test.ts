@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BUNDLE_JSON, packageRoot } from '../../validation/description.js';
+import { BUNDLE_JSON, packageRoot } from '../../description/bundle.js';
 import { runCommand } from '../helpers/run-command.js';
 import { eventually, expectSchema, request } from './helpers.js';
 

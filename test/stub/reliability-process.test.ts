@@ -9,7 +9,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../../validation/description.js';
+import { packageRoot } from '../../description/bundle.js';
 import { Api, eventually, expectSchema, webhookReceiver, type WebhookReceiver } from './helpers.js';
 
 const MAIN = join(packageRoot(), 'build', 'server-stub', 'main.js');

@@ -2,10 +2,10 @@
 // webhooks) with parameters, request bodies, responses and named examples, each schema named by a
 // JSON pointer that SchemaValidator understands. Everything the suite checks is derived from here,
 // so a new operation in the description shows up in the suite (and in its coverage report) by itself.
-import type { OpenApiDocument } from '../validation/description.js';
-import { pointerSegment } from '../validation/schema-validator.js';
+import type { OpenApiDocument } from './bundle.js';
+import { pointerSegment, resolve, schemaPointer, type Obj } from './pointer.js';
 
-export type Obj = Record<string, unknown>;
+export type { Obj };
 
 export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
@@ -69,35 +69,6 @@ export interface OperationSpec {
   readOnly: boolean;
   /** `x-exactly-one-of`: query parameters of which a request gives exactly one (a schema cannot say it). */
   exactlyOneOf?: string[];
-}
-
-/** Follows local `$ref`s (`#/...`) and returns the target with the pointer it was found at. */
-export function resolve(document: OpenApiDocument, node: unknown, at: string): { value: Obj; pointer: string } {
-  let value = node as Obj;
-  let pointer = at;
-  for (let hops = 0; typeof value?.$ref === 'string'; hops++) {
-    if (hops > 32) throw new Error(`$ref cycle at ${at}`);
-    pointer = value.$ref as string;
-    value = valueAt(document, pointer) as Obj;
-  }
-  return { value, pointer };
-}
-
-/** The value at a local JSON pointer (`#/components/...`). */
-export function valueAt(document: OpenApiDocument, pointer: string): unknown {
-  let target: unknown = document;
-  for (const raw of pointer.replace(/^#\/?/, '').split('/')) {
-    if (raw === '') continue;
-    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    target = (target as Obj | undefined)?.[segment];
-  }
-  return target;
-}
-
-/** A schema's pointer: its `$ref` when it is one (names the component), else where it sits. */
-export function schemaPointer(schema: unknown, at: string): string {
-  const ref = (schema as Obj | undefined)?.$ref;
-  return typeof ref === 'string' ? ref : at;
 }
 
 function namedExamples(document: OpenApiDocument, holder: Obj, at: string): NamedExample[] {

@@ -1,8 +1,8 @@
 // Validates JSON values against schemas of the bundled description with Ajv (JSON Schema 2020-12,
 // the dialect of OpenAPI 3.1), independently of Redocly and express-openapi-validator.
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { Ajv2020, type ErrorObject, type Options, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { loadDescription, type OpenApiDocument } from './description.js';
+import { loadDescription, type OpenApiDocument } from './bundle.js';
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module object.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -59,19 +59,22 @@ export function toViolations(errors: ErrorObject[] | null | undefined): Violatio
   return violations;
 }
 
+/**
+ * The one Ajv setup for the description's schemas (JSON Schema 2020-12, the dialect of OpenAPI 3.1):
+ * every error reported, formats checked, and OpenAPI's own keywords (example, x-provenance…) allowed.
+ */
+export function createAjv(options: Options = {}): Ajv2020 {
+  const ajv = new Ajv2020({ allErrors: true, discriminator: true, strict: false, validateFormats: true, ...options });
+  addFormats(ajv);
+  return ajv;
+}
+
 export class SchemaValidator {
   private readonly ajv: Ajv2020;
   private readonly compiled = new Map<string, ValidateFunction>();
 
   constructor(readonly document: OpenApiDocument = loadDescription()) {
-    this.ajv = new Ajv2020({
-      allErrors: true,
-      discriminator: true,
-      // OpenAPI adds keywords JSON Schema does not know (example, x-provenance, ...).
-      strict: false,
-      validateFormats: true,
-    });
-    addFormats(this.ajv);
+    this.ajv = createAjv();
     this.ajv.addSchema(withoutDiscriminatorMappings(document) as object, DOCUMENT_ID);
   }
 
@@ -92,9 +95,4 @@ export class SchemaValidator {
   validateSchema(name: string, value: unknown): ValidationResult {
     return this.validate(`#/components/schemas/${name}`, value);
   }
-}
-
-/** Escapes one JSON-pointer segment (RFC 6901). */
-export function pointerSegment(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
