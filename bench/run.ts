@@ -1,6 +1,6 @@
 // `npm run bench`: every figure of the benchmark issue in one run, side by side on loopback, each
 // measurement bounded (≤ 10 s), printed as a table and written to bench/RESULTS.md.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -19,10 +19,22 @@ const STUB_MAIN = join(root, 'build', 'server-stub', 'main.js');
 const RAW_EXPRESS = join(root, 'build', 'bench', 'servers', 'raw-express.js');
 const PRISM = join(root, 'node_modules', '.bin', 'prism');
 
-async function stub(env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+async function stub(env: NodeJS.ProcessEnv = {}, main = STUB_MAIN): Promise<ServerProcess> {
   const port = await freePort();
-  return startServer(node, [STUB_MAIN], `http://127.0.0.1:${port}`, SEND, { PORT: String(port), HOST: '127.0.0.1', ...env });
+  return startServer(node, [main], `http://127.0.0.1:${port}`, SEND, { PORT: String(port), HOST: '127.0.0.1', ...env });
 }
+
+/**
+ * `BENCH_COMPARE=<another checkout, built>`: its stub is measured in the same run, side by side with
+ * this one (the same rounds, the same load), so that a change is judged by ratios of one run.
+ */
+const COMPARE = process.env.BENCH_COMPARE;
+const compareMain = COMPARE ? join(COMPARE, 'build', 'server-stub', 'main.js') : undefined;
+const compareName = (): string => {
+  if (!COMPARE) return '';
+  const commit = spawnSync('git', ['-C', COMPARE, 'log', '-1', '--format=%h'], { encoding: 'utf8' }).stdout.trim();
+  return `stub at ${commit || COMPARE}, request + response validation`;
+};
 
 async function prism(): Promise<ServerProcess> {
   const port = await freePort();
@@ -42,7 +54,7 @@ interface ThroughputRow extends LoadResult {
 const ROUNDS = 3;
 
 /**
- * The four servers run side by side, and the load visits them in turn, round after round (2 s
+ * The servers run side by side, and the load visits them in turn, round after round (2 s
  * warm-up, then 3 × 3 s each): a slow spell of this noisy machine then hits every server alike
  * instead of one, and the figures are medians over the rounds.
  */
@@ -115,18 +127,20 @@ async function main(): Promise<void> {
   const reply = await (await fetch(probe.url + SEND.path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(MESSAGE) })).text();
   await probe.stop();
 
-  console.error('measuring throughput (4 servers in turn, 3 rounds)...');
+  console.error('measuring throughput (the servers in turn, 3 rounds)...');
   const rows = await throughput([
     { name: 'raw Express (express.json + res.send)', start: () => rawExpress(reply) },
     { name: 'stub, request + response validation', start: () => stub() },
     { name: 'stub, request validation only', start: () => stub({ CHATAPI_VALIDATE_RESPONSES: 'false' }) },
     { name: 'Prism 5.14.2 mock (-v warn)', start: prism },
+    ...(compareMain ? [{ name: compareName(), start: () => stub({}, compareMain) }] : []),
   ]);
-  const [raw, full, requestOnly, prismRow] = rows as [ThroughputRow, ThroughputRow, ThroughputRow, ThroughputRow];
+  const [raw, full, requestOnly, prismRow, compared] = rows as [ThroughputRow, ThroughputRow, ThroughputRow, ThroughputRow, ThroughputRow | undefined];
 
   console.error('measuring start-up (5 × stub, 5 × Prism)...');
   const stubStartup = await startupMedian(() => stub());
   const prismStartup = await startupMedian(prism);
+  const comparedStartup = compareMain ? await startupMedian(() => stub({}, compareMain)) : undefined;
 
   console.error('measuring 2,000 long-poll waiters...');
   const longPollServer = await stub({ CHATAPI_LONG_POLL_MS: '60000' });
@@ -139,7 +153,7 @@ async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10);
   say(`# Benchmark results`);
   say();
-  say(`${date} · ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}) · ${fmt(totalmem() / 2 ** 30, 1)} GiB · Node ${process.version} · loopback, autocannon 50 connections; throughput: the four servers in turn, 2 s warm-up then 3 rounds of 3 s each, medians`);
+  say(`${date} · ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}) · ${fmt(totalmem() / 2 ** 30, 1)} GiB · Node ${process.version} · loopback, autocannon 50 connections; throughput: the servers in turn, 2 s warm-up then 3 rounds of 3 s each, medians`);
   say();
   say(`## 1. POST /chatapi/{token} (text query), same load on each server`);
   say();
@@ -155,6 +169,10 @@ async function main(): Promise<void> {
   say(`- stub (full validation) / raw Express: **${fmt(vsRaw * 100)}%** (target ≥ 70%: ${check(vsRaw >= 0.7)})`);
   say(`- stub (request validation only) / raw Express: ${fmt((requestOnly.requestsPerSecond / raw.requestsPerSecond) * 100)}%`);
   say(`- stub (full validation) p99: **${fmt(full.p99)} ms** (target ≤ 60 ms: ${check(full.p99 <= 60)})`);
+  if (compared) {
+    const comparedVsRaw = compared.requestsPerSecond / raw.requestsPerSecond;
+    say(`- ${compared.name} / raw Express: **${fmt(comparedVsRaw * 100)}%**; this stub / that one: **${fmt((full.requestsPerSecond / compared.requestsPerSecond) * 100)}%**`);
+  }
   say();
   say(`## 2. Start-up: spawn to the first validated 200 (median of 5)`);
   say();
@@ -162,8 +180,10 @@ async function main(): Promise<void> {
   say(`|---|---:|`);
   say(`| stub (\`node build/server-stub/main.js\`) | ${fmt(stubStartup)} |`);
   say(`| Prism mock | ${fmt(prismStartup)} |`);
+  if (comparedStartup !== undefined) say(`| ${compareName().replace(/, request.*/, '')} | ${fmt(comparedStartup)} |`);
   say();
   say(`- stub start-up: **${fmt(stubStartup)} ms** (target ≤ 600 ms: ${check(stubStartup <= 600)})`);
+  if (comparedStartup !== undefined) say(`- this stub's start-up / that one's: **${fmt((stubStartup / comparedStartup) * 100)}%**`);
   say();
   say(`## 3. Long polling: ${longPoll.waiters} concurrent /events waiters on the stub`);
   say();

@@ -7,7 +7,7 @@ import type { StubConfig } from './config.js';
 import { BODY_LIMIT_BYTES, Errors, errorHandler, type Log } from './errors.js';
 import { jsonBody } from './json-body.js';
 import { rejectMalformedEscapes } from './percent-escapes.js';
-import { chatApiSpecForValidator, validatorMiddleware } from './openapi.js';
+import { validatorMiddleware } from './openapi.js';
 import { controlRouter, type ControlDeps } from './routes/control.js';
 import { eventRoutes } from './routes/events.js';
 import { historyRoutes } from './routes/history.js';
@@ -18,6 +18,8 @@ import { statusRoutes } from './routes/statuses.js';
 import { maskPath, type TokenRegistry } from './tokens.js';
 
 export interface AppDeps {
+  /** The Chat API description as the validator takes it (`chatApiSpecForValidator`). */
+  chatApiSpec: Record<string, unknown>;
   config: StubConfig;
   tokens: TokenRegistry;
   chat: ChatService;
@@ -86,7 +88,7 @@ export function createApp(deps: AppDeps): Express {
   const chatApi = express.Router();
   // The JSON parser goes before the validator (which reads req.body). They run as one router layer:
   // each layer costs the router a match and a dispatch on every request.
-  chatApi.use(inSequence([jsonBody(BODY_LIMIT_BYTES), ...validatorMiddleware(chatApiSpecForValidator(), { validateResponses: config.validateResponses })]));
+  chatApi.use(inSequence([jsonBody(BODY_LIMIT_BYTES), ...validatorMiddleware(deps.chatApiSpec, { validateResponses: config.validateResponses })]));
   // Runs when a route matches, so after request validation: a malformed request is reported as
   // such whatever its token.
   chatApi.param('token', (_req, res, next, value: string) => {

@@ -14,7 +14,7 @@ import { DEFAULT_HOST, resolveConfig, type StubConfig, type StubOptions } from '
 import type { Log } from './errors.js';
 import { EventBus } from './events.js';
 import { OperatorDesk } from './operator-desk.js';
-import { controlApiForServing, controlApiSpecForValidator } from './openapi.js';
+import { chatApiSpecForValidator, controlApiForServing, controlApiSpecForValidator } from './openapi.js';
 import { MemoryStore } from './store/memory.js';
 import { TransactionalChatService } from './store/transactional-chat.js';
 import type { ChatStore } from './store/types.js';
@@ -160,6 +160,7 @@ export async function startStub(options: StubOptions & StubInternals = {}): Prom
   const chat = new TransactionalChatService({ store, bus, bot, deliverer, timeouts, clock, channels, logError, takeovers: new Takeovers(), desk });
 
   const app = createApp({
+    chatApiSpec: await chatApiSpecForValidator(),
     config,
     tokens,
     chat,
@@ -169,7 +170,7 @@ export async function startStub(options: StubOptions & StubInternals = {}): Prom
       channels,
       deliverer,
       yaml: controlApiForServing(controlYaml),
-      specForValidator: async () => controlApiSpecForValidator((await import('yaml')).parse(controlYaml) as Record<string, unknown>),
+      specForValidator: () => controlApiSpecForValidator(CONTROL_API_YAML),
     },
     logError,
     logRequest: logRequests ? log : undefined,

@@ -9,27 +9,11 @@ import {
   sendQueries,
   sendQuery,
   strictlyIncreasing,
-  type ChatEventBody,
   type ChatResponseBody,
 } from './helpers.js';
+import type { ChatEvent, SuccessBody } from '../wire.js';
 import type { Check, CheckContext } from './types.js';
 
-interface HistoryMessageBody {
-  questionId: string;
-  author: string;
-  status: string;
-  text?: string;
-  ts?: number;
-}
-interface HistoryBody {
-  clientId: string;
-  totalCount: number;
-  messages: HistoryMessageBody[];
-}
-interface StatusBody {
-  questionId: string;
-  status: string;
-}
 
 const show = (value: unknown) => JSON.stringify(value);
 
@@ -39,27 +23,27 @@ function behaviour(id: string, name: string, operations: string[], run: Check['r
 
 async function history(ctx: CheckContext, clientId: string, query: Record<string, string> = {}) {
   const exchange = await ctx.call('getHistory', { pathParams: clientPath(ctx, clientId), query }, 'success');
-  return { body: ctx.json<HistoryBody>(exchange), exchange };
+  return { body: ctx.json<SuccessBody<'getHistory'>>(exchange), exchange };
 }
 
 async function messageStatus(ctx: CheckContext, clientId: string, questionId: string, expect: readonly number[] | 'success' = 'success') {
   const exchange = await ctx.call('getMessageStatus', { pathParams: clientPath(ctx, clientId, { questionId }), query: {} }, expect);
-  return { body: ctx.json<StatusBody>(exchange), exchange };
+  return { body: ctx.json<SuccessBody<'getMessageStatus'>>(exchange), exchange };
 }
 
 async function setStatus(ctx: CheckContext, clientId: string, questionId: string, status: string) {
   const exchange = await ctx.call('setMessageStatus', { pathParams: clientPath(ctx, clientId, { questionId }), query: {}, body: { status } }, 'success');
-  return { body: ctx.json<StatusBody>(exchange), exchange };
+  return { body: ctx.json<SuccessBody<'setMessageStatus'>>(exchange), exchange };
 }
 
 async function unreadCount(ctx: CheckContext, clientId: string) {
   const exchange = await ctx.call('getNotReadCount', { pathParams: clientPath(ctx, clientId), query: {} }, 'success');
-  return { count: ctx.json<{ count: number }>(exchange).count, exchange };
+  return { count: ctx.json<SuccessBody<'getNotReadCount'>>(exchange).count, exchange };
 }
 
 async function loadState(ctx: CheckContext, clientId: string) {
   const exchange = await ctx.call('loadState', { pathParams: clientPath(ctx, clientId), query: {} }, 'success');
-  return { state: ctx.json<unknown>(exchange), exchange };
+  return { state: ctx.json<SuccessBody<'loadState'>>(exchange), exchange };
 }
 
 const historyRecordsQuery = behaviour(
@@ -138,7 +122,7 @@ const simpleSendRecorded = behaviour(
 );
 
 /** The events of one question, by kind. */
-function ofQuestion(events: ChatEventBody[], questionId: string, type: string): number {
+function ofQuestion(events: ChatEvent[], questionId: string, type: string): number {
   return events.findIndex((e) => e.type === type && e.event.questionId === questionId);
 }
 
@@ -221,7 +205,7 @@ const eventsCap = behaviour('events-cap', `events: at most ${CAP} per response, 
 const asyncPublished = behaviour('async-event', 'sendMessageAsync: returns an id and the reply is published as an event', ['sendMessageAsync', 'getEvents'], async (ctx) => {
   const clientId = ctx.newClient();
   const exchange = await ctx.call('sendMessageAsync', { pathParams: { token: ctx.settings.token }, query: {}, body: { clientId, query: 'contract check: async' } }, 'success');
-  const { questionId } = ctx.json<{ questionId: string }>(exchange);
+  const { questionId } = ctx.json<SuccessBody<'sendMessageAsync'>>(exchange);
   const deadline = Date.now() + ctx.settings.timeoutMs;
   let ts = 0;
   while (Date.now() < deadline) {
@@ -246,7 +230,7 @@ const statusesRoundTrip = behaviour(
     const afterOne = await messageStatus(ctx, clientId, questionId);
     ctx.expect(afterOne.body.status === 'DELIVERED', `after setting DELIVERED the status reads ${show(afterOne.body.status)}`, afterOne.exchange, '/status');
     const batch = await ctx.call('setMessageStatuses', { pathParams: clientPath(ctx, clientId), query: {}, body: { statuses: [{ questionId, status: 'READ' }] } }, 'success');
-    const result = ctx.json<{ statuses: StatusBody[] }>(batch);
+    const result = ctx.json<SuccessBody<'setMessageStatuses'>>(batch);
     ctx.expect(
       result.statuses.some((s) => s.questionId === questionId && s.status === 'READ'),
       `the batch answer does not list ${questionId} as READ`,

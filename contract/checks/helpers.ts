@@ -1,21 +1,11 @@
 // Small steps the checks share: sending a message of the run's own client, reading its events.
 import type { Exchange } from '../http.js';
+import type { ChatEvent, SuccessBody } from '../wire.js';
 import type { CheckContext } from './types.js';
 
 export const ASYNC_OPERATION = 'sendMessageAsync';
 
-export interface ChatResponseBody {
-  clientId?: unknown;
-  questionId: string;
-  cid?: unknown;
-  data?: { answer?: unknown };
-}
-
-export interface ChatEventBody {
-  type: string;
-  ts?: number;
-  event: { questionId?: string; cid?: string; clientId?: string };
-}
+export type ChatResponseBody = SuccessBody<'sendMessage'>;
 
 /** Remembers the ids of async sends, so that the webhook checks know what to wait for (every call does it). */
 export function trackAsync(ctx: CheckContext, operationId: string, exchange: Exchange): void {
@@ -48,13 +38,13 @@ export interface EventsQuery {
 }
 
 /** One call of the events method for `clientId`. */
-export async function readEvents(ctx: CheckContext, clientId: string, q: EventsQuery): Promise<{ events: ChatEventBody[]; exchange: Exchange }> {
+export async function readEvents(ctx: CheckContext, clientId: string, q: EventsQuery): Promise<{ events: ChatEvent[]; exchange: Exchange }> {
   const query: Record<string, string> = { clientId };
   if (q.ts !== undefined) query.ts = String(q.ts);
   if (q.cid !== undefined) query.cid = q.cid;
   if (q.all !== undefined) query.all = String(q.all);
   const exchange = await ctx.call('getEvents', { pathParams: { token: ctx.settings.token }, query }, 'success');
-  return { events: ctx.json<{ events: ChatEventBody[] }>(exchange).events, exchange };
+  return { events: ctx.json<SuccessBody<'getEvents'>>(exchange).events, exchange };
 }
 
 /** Path parameters for a per-client operation. */
@@ -63,7 +53,7 @@ export function clientPath(ctx: CheckContext, clientId: string, extra: Record<st
 }
 
 /** Whether the events' `ts` strictly increase (oldest first); events without `ts` are skipped. */
-export function strictlyIncreasing(events: ChatEventBody[]): boolean {
+export function strictlyIncreasing(events: ChatEvent[]): boolean {
   const stamps = events.map((e) => e.ts).filter((ts): ts is number => typeof ts === 'number');
   return stamps.every((ts, i) => i === 0 || ts > stamps[i - 1]!);
 }

@@ -4,6 +4,7 @@
 import type { CheckViolation } from '../conformance.js';
 import type { OperationSpec } from '../../description/operations.js';
 import { questionIdsOf, type ReceivedPayload } from '../webhook-receiver.js';
+import type { SuccessBody } from '../wire.js';
 import { ASYNC_OPERATION } from './helpers.js';
 import type { Check, CheckContext } from './types.js';
 
@@ -36,7 +37,7 @@ function asyncDelivered(webhook: OperationSpec): Check {
         { pathParams: { token: ctx.settings.token }, query: {}, body: { clientId, query: 'contract check: webhook' } },
         'success',
       );
-      const { questionId } = ctx.json<{ questionId: string }>(exchange);
+      const { questionId } = ctx.json<SuccessBody<'sendMessageAsync'>>(exchange);
       const payload = await receiver.waitFor((p) => questionIdsOf(p).includes(questionId), ctx.settings.timeoutMs, ctx.signal);
       if (!payload) {
         ctx.expect(false, `no webhook payload with questionId ${questionId} arrived within ${ctx.settings.timeoutMs} ms`, exchange);
