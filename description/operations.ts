@@ -51,6 +51,8 @@ export interface ResponseSpec {
   key: string;
   /** Media type → pointer to its schema (undefined when the media type has none). */
   content: Record<string, string | undefined>;
+  /** Media type → its named examples. */
+  examples: Record<string, NamedExample[]>;
   headers: HeaderSpec[];
   links: LinkSpec[];
 }
@@ -122,9 +124,11 @@ function operation(document: OpenApiDocument, kind: OperationSpec['kind'], path:
   const responses: ResponseSpec[] = Object.entries((op.responses ?? {}) as Obj).map(([key, raw]) => {
     const { value: response, pointer: responsePointer } = resolve(document, raw, `${pointer}/responses/${key}`);
     const content: Record<string, string | undefined> = {};
+    const examples: Record<string, NamedExample[]> = {};
     for (const [mediaType, media] of Object.entries((response.content ?? {}) as Record<string, Obj>)) {
-      const at = `${responsePointer}/content/${pointerSegment(mediaType)}/schema`;
-      content[mediaType] = media.schema === undefined ? undefined : schemaPointer(media.schema, at);
+      const mediaPointer = `${responsePointer}/content/${pointerSegment(mediaType)}`;
+      content[mediaType] = media.schema === undefined ? undefined : schemaPointer(media.schema, `${mediaPointer}/schema`);
+      examples[mediaType] = namedExamples(document, media, mediaPointer);
     }
     const headers = Object.entries((response.headers ?? {}) as Obj).map(([name, rawHeader]) => {
       const { value: header, pointer: headerPointer } = resolve(document, rawHeader, `${responsePointer}/headers/${pointerSegment(name)}`);
@@ -141,7 +145,7 @@ function operation(document: OpenApiDocument, kind: OperationSpec['kind'], path:
       if (typeof link.operationId !== 'string') return [];
       return [{ name, operationId: link.operationId, parameters: (link.parameters ?? {}) as Record<string, unknown>, description: typeof link.description === 'string' ? link.description : undefined }];
     });
-    return { key, content, headers, links };
+    return { key, content, examples, headers, links };
   });
 
   return {

@@ -6,36 +6,31 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startPrism, type RunningPrism } from '../../mock/prism.js';
 import { loadDescription, packageRoot } from '../../description/bundle.js';
+import { describeOperation, describeOperations, type NamedExample, type OperationSpec } from '../../description/operations.js';
 import { SchemaValidator } from '../../description/schemas.js';
-import { deref, operations, type OperationEntry } from '../helpers/walk-description.js';
 
 type Obj = Record<string, unknown>;
 const document = loadDescription();
 const validator = new SchemaValidator(document);
-const pathOperations = operations(document).filter((op) => op.kind === 'path');
-const label = (op: OperationEntry) => `${String(op.operation.operationId)} (${op.method.toUpperCase()} ${op.name})`;
+const pathOperations = describeOperations(document).filter((op) => op.kind === 'path');
+const label = describeOperation;
 
 /** Query parameters the description declares mutually exclusive (in prose): send only the first. */
 const EXCLUSIVE = [['query', 'event']];
 
-function firstExample(node: Obj): unknown {
-  const [first] = Object.values((node.examples ?? {}) as Obj);
-  return first === undefined ? undefined : deref<Obj>(document, first).value;
-}
+const firstExample = (examples: NamedExample[] | undefined): unknown => examples?.[0]?.value;
 
 /** A valid request for the operation, built from the examples of its parameters and body. */
-function exampleRequest(op: OperationEntry): { path: string; init: RequestInit } {
-  const pathItem = document.paths[op.name] as Obj;
-  const parameters = [...((pathItem.parameters ?? []) as Obj[]), ...((op.operation.parameters ?? []) as Obj[])].map((p) => deref<Obj>(document, p));
-  let path = op.name;
+function exampleRequest(op: OperationSpec): { path: string; init: RequestInit } {
+  let path = op.path;
   const query = new URLSearchParams();
-  for (const parameter of parameters) {
-    const value = firstExample(parameter);
+  for (const parameter of op.parameters) {
+    const value = firstExample(parameter.examples);
     if (value === undefined) {
-      expect(parameter.required, `${label(op)}: required parameter ${String(parameter.name)} has no example`).not.toBe(true);
+      expect(parameter.required, `${label(op)}: required parameter ${parameter.name} has no example`).not.toBe(true);
       continue;
     }
-    const name = String(parameter.name);
+    const name = parameter.name;
     if (parameter.in === 'path') path = path.replace(`{${name}}`, encodeURIComponent(String(value)));
     if (parameter.in === 'query') {
       const excluded = EXCLUSIVE.some((group) => group.includes(name) && group.some((other) => other !== name && query.has(other)));
@@ -43,28 +38,23 @@ function exampleRequest(op: OperationEntry): { path: string; init: RequestInit }
     }
   }
   const init: RequestInit = { method: op.method.toUpperCase() };
-  const body = op.operation.requestBody ? deref<Obj>(document, op.operation.requestBody) : undefined;
-  if (body) {
-    const media = (body.content as Obj)['application/json'] as Obj;
-    init.body = JSON.stringify(firstExample(media));
-    init.headers = { 'content-type': 'application/json' };
+  if (op.requestBody) {
+    init.body = JSON.stringify(firstExample(op.requestBody.examples));
+    init.headers = { 'content-type': op.requestBody.mediaType };
   }
   return { path: query.size ? `${path}?${query}` : path, init };
 }
 
-/** The response object of a status, and a JSON pointer to its JSON schema that SchemaValidator accepts. */
-function documentedResponse(op: OperationEntry, status: string): { response: Obj; schemaPointer: string } {
-  const raw = (op.operation.responses as Obj)[status] as Obj;
-  const base = typeof raw.$ref === 'string' ? raw.$ref : `${op.pointer}/responses/${status}`;
-  const response = deref<Obj>(document, raw);
-  const schema = ((response.content as Obj)['application/json'] as Obj).schema as Obj;
-  return { response, schemaPointer: typeof schema.$ref === 'string' ? schema.$ref : `${base}/content/application~1json/schema` };
+/** The documented response of a status: its JSON schema's pointer and its JSON examples. */
+function documentedResponse(op: OperationSpec, status: string): { schemaPointer: string; examples: NamedExample[] } {
+  const response = op.responses.find((r) => r.key === status)!;
+  return { schemaPointer: response.content['application/json']!, examples: response.examples['application/json'] ?? [] };
 }
 
-const statuses = (op: OperationEntry) => Object.keys(op.operation.responses as Obj);
-const successStatus = (op: OperationEntry) => statuses(op).find((s) => s.startsWith('2'))!;
+const statuses = (op: OperationSpec) => op.responses.map((r) => r.key);
+const successStatus = (op: OperationSpec) => statuses(op).find((s) => s.startsWith('2'))!;
 
-async function call(baseUrl: string, op: OperationEntry, prefer?: string) {
+async function call(baseUrl: string, op: OperationSpec, prefer?: string) {
   const { path, init } = exampleRequest(op);
   const response = await fetch(`${baseUrl}${path}`, { ...init, headers: { ...(init.headers as Obj), ...(prefer ? { prefer } : {}) } as HeadersInit });
   const text = await response.text();
@@ -72,7 +62,7 @@ async function call(baseUrl: string, op: OperationEntry, prefer?: string) {
 }
 
 it('the description has the eleven operations of the Chat API', () => {
-  expect(pathOperations.map((op) => op.operation.operationId).sort()).toEqual(
+  expect(pathOperations.map((op) => op.operationId).sort()).toEqual(
     [
       'getEvents', 'getHistory', 'getMessageStatus', 'getNotReadCount', 'loadState', 'saveState',
       'sendMessage', 'sendMessageAsync', 'sendMessageSimple', 'setMessageStatus', 'setMessageStatuses',
@@ -100,14 +90,7 @@ describe('Prism mock (examples)', () => {
 
   const namedExamples = pathOperations.flatMap((op) => {
     const status = successStatus(op);
-    const { response } = documentedResponse(op, status);
-    const media = (response.content as Obj)['application/json'] as Obj;
-    return Object.entries((media.examples ?? {}) as Obj).map(([example, node]) => ({
-      op,
-      example,
-      value: deref<Obj>(document, node).value,
-      name: `${String(op.operation.operationId)} example=${example}`,
-    }));
+    return documentedResponse(op, status).examples.map(({ name: example, value }) => ({ op, example, value, name: `${op.operationId} example=${example}` }));
   });
 
   it.each(namedExamples)('Prefer: $name serves that example', async ({ op, example, value }) => {
@@ -119,19 +102,19 @@ describe('Prism mock (examples)', () => {
   const errorCases = pathOperations.flatMap((op) =>
     statuses(op)
       .filter((s) => !s.startsWith('2'))
-      .map((status) => ({ op, status, name: `${String(op.operation.operationId)} code=${status}` })),
+      .map((status) => ({ op, status, name: `${op.operationId} code=${status}` })),
   );
 
   it.each(errorCases)('Prefer: $name answers that status with a valid Error body', async ({ op, status }) => {
     const result = await call(prism.url, op, `code=${status}`);
     expect(result.status).toBe(Number(status));
-    const { response, schemaPointer } = documentedResponse(op, status);
+    const { examples, schemaPointer } = documentedResponse(op, status);
     expect(validator.validate(schemaPointer, result.body).violations).toEqual([]);
-    expect(result.body).toEqual(firstExample((response.content as Obj)['application/json'] as Obj));
+    expect(result.body).toEqual(firstExample(examples));
   });
 
   it('Prefer: code and example together pick one error example', async () => {
-    const op = pathOperations.find((o) => o.operation.operationId === 'getMessageStatus')!;
+    const op = pathOperations.find((o) => o.operationId === 'getMessageStatus')!;
     const result = await call(prism.url, op, 'code=404, example=unknownMessage');
     expect(result.status).toBe(404);
     expect((result.body as Obj).error).toBe('chatapi.message.not_found');
@@ -172,9 +155,9 @@ describe('mock/main.ts (npm run mock:dynamic)', () => {
         expect(validator.validate(documentedResponse(op, status).schemaPointer, result.body).violations, label(op)).toEqual([]);
       }
       // Generated, not the examples; and with the fixed seed the same request gets the same data.
-      const send = pathOperations.find((o) => o.operation.operationId === 'sendMessage')!;
+      const send = pathOperations.find((o) => o.operationId === 'sendMessage')!;
       const [first, again] = [await call(url, send), await call(url, send)];
-      expect(first.body).not.toEqual(firstExample((documentedResponse(send, '200').response.content as Obj)['application/json'] as Obj));
+      expect(first.body).not.toEqual(firstExample(documentedResponse(send, '200').examples));
       expect(again.body).toEqual(first.body);
     } finally {
       child.kill('SIGTERM');

@@ -1,7 +1,7 @@
 // Walks the bundled description: its operations (paths and webhooks) and every named example with
 // the schema it must satisfy, as JSON pointers that SchemaValidator understands.
 import { describeOperations } from '../../description/operations.js';
-import { pointerSegment, resolve, schemaPointer, valueAt } from '../../description/pointer.js';
+import { resolve, valueAt } from '../../description/pointer.js';
 import type { OpenApiDocument } from '../../description/bundle.js';
 
 type Obj = Record<string, unknown>;
@@ -39,52 +39,27 @@ export function operations(document: OpenApiDocument): OperationEntry[] {
   }));
 }
 
-function mediaTypeExamples(document: OpenApiDocument, content: unknown, pointer: string, where: string): ExampleEntry[] {
-  const entries: ExampleEntry[] = [];
-  for (const [type, media] of Object.entries((content ?? {}) as Obj)) {
-    const m = media as Obj;
-    const mediaPointer = `${pointer}/${pointerSegment(type)}`;
-    for (const [exampleName, example] of Object.entries((m.examples ?? {}) as Obj)) {
-      entries.push({
-        where: `${where} ${type}`,
-        exampleName,
-        value: deref<Obj>(document, example).value,
-        schemaPointer: schemaPointer(m.schema, `${mediaPointer}/schema`),
-      });
-    }
-  }
-  return entries;
-}
-
-/** Every named example of every parameter, request body, response and webhook. */
+/** Every named example of every parameter, request body, response and webhook, as the description module lists them. */
 export function examples(document: OpenApiDocument): ExampleEntry[] {
-  const entries: ExampleEntry[] = [];
-  for (const op of operations(document)) {
-    const label = `${op.method.toUpperCase()} ${op.name}`;
-    const pathItem = (op.kind === 'path' ? document.paths : document.webhooks ?? {})[op.name] as Obj;
-    const parameters = [...((pathItem.parameters ?? []) as unknown[]), ...((op.operation.parameters ?? []) as unknown[])];
-    for (const raw of parameters) {
-      const parameter = deref<Obj>(document, raw);
-      const ref = (raw as Obj).$ref;
-      const base = typeof ref === 'string' ? ref : `${op.pointer}/parameters`;
-      for (const [exampleName, example] of Object.entries((parameter.examples ?? {}) as Obj)) {
-        entries.push({
-          where: `${label} parameter ${String(parameter.name)}`,
-          exampleName,
-          value: deref<Obj>(document, example).value,
-          schemaPointer: schemaPointer(parameter.schema, `${base}/schema`),
-        });
+  return describeOperations(document).flatMap((op) => {
+    const label = `${op.method.toUpperCase()} ${op.path}`;
+    const entries: ExampleEntry[] = [];
+    for (const parameter of op.parameters) {
+      for (const { name, value } of parameter.examples) {
+        entries.push({ where: `${label} parameter ${parameter.name}`, exampleName: name, value, schemaPointer: parameter.schemaPointer });
       }
     }
-    const body = op.operation.requestBody ? deref<Obj>(document, op.operation.requestBody) : undefined;
-    if (body) {
-      entries.push(...mediaTypeExamples(document, body.content, `${op.pointer}/requestBody/content`, `${label} request`));
+    const body = op.requestBody;
+    for (const { name, value } of body?.examples ?? []) {
+      entries.push({ where: `${label} request ${body!.mediaType}`, exampleName: name, value, schemaPointer: body!.schemaPointer });
     }
-    for (const [status, raw] of Object.entries((op.operation.responses ?? {}) as Obj)) {
-      const ref = (raw as Obj).$ref;
-      const base = typeof ref === 'string' ? `${ref}/content` : `${op.pointer}/responses/${status}/content`;
-      entries.push(...mediaTypeExamples(document, deref<Obj>(document, raw).content, base, `${label} ${status}`));
+    for (const response of op.responses) {
+      for (const [type, list] of Object.entries(response.examples)) {
+        // An example without a schema to hold it to is a finding: the validator refuses the pointer.
+        const pointer = response.content[type] ?? `(no schema for ${type})`;
+        for (const { name, value } of list) entries.push({ where: `${label} ${response.key} ${type}`, exampleName: name, value, schemaPointer: pointer });
+      }
     }
-  }
-  return entries;
+    return entries;
+  });
 }
