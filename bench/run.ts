@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { freePort } from '../mock/prism.js';
 import { BUNDLE_YAML, packageRoot } from '../description/bundle.js';
 import { measureLoad, type LoadResult } from './lib/load.js';
@@ -25,16 +25,17 @@ async function stub(env: NodeJS.ProcessEnv = {}, main = STUB_MAIN): Promise<Serv
 }
 
 /**
- * `BENCH_COMPARE=<another checkout, built>`: its stub is measured in the same run, side by side with
- * this one (the same rounds, the same load), so that a change is judged by ratios of one run.
+ * `BENCH_COMPARE=<checkout>[,<checkout>…]` (other checkouts, built): their stubs are measured in the
+ * same run, side by side with this one (the same rounds, the same load), so that a change is judged
+ * by ratios of one run.
  */
-const COMPARE = process.env.BENCH_COMPARE;
-const compareMain = COMPARE ? join(COMPARE, 'build', 'server-stub', 'main.js') : undefined;
-const compareName = (): string => {
-  if (!COMPARE) return '';
-  const commit = spawnSync('git', ['-C', COMPARE, 'log', '-1', '--format=%h'], { encoding: 'utf8' }).stdout.trim();
-  return `stub at ${commit || COMPARE}, request + response validation`;
-};
+const COMPARED = (process.env.BENCH_COMPARE ?? '')
+  .split(',')
+  .filter((dir) => dir !== '')
+  .map((dir) => {
+    const commit = spawnSync('git', ['-C', dir, 'log', '-1', '--format=%h'], { encoding: 'utf8' }).stdout.trim();
+    return { name: `stub in ${basename(dir)} (${commit || 'no git'})`, main: join(dir, 'build', 'server-stub', 'main.js') };
+  });
 
 async function prism(): Promise<ServerProcess> {
   const port = await freePort();
@@ -133,14 +134,15 @@ async function main(): Promise<void> {
     { name: 'stub, request + response validation', start: () => stub() },
     { name: 'stub, request validation only', start: () => stub({ CHATAPI_VALIDATE_RESPONSES: 'false' }) },
     { name: 'Prism 5.14.2 mock (-v warn)', start: prism },
-    ...(compareMain ? [{ name: compareName(), start: () => stub({}, compareMain) }] : []),
+    ...COMPARED.map((other) => ({ name: `${other.name}, request + response validation`, start: () => stub({}, other.main) })),
   ]);
-  const [raw, full, requestOnly, prismRow, compared] = rows as [ThroughputRow, ThroughputRow, ThroughputRow, ThroughputRow, ThroughputRow | undefined];
+  const [raw, full, requestOnly, prismRow, ...compared] = rows as [ThroughputRow, ThroughputRow, ThroughputRow, ThroughputRow, ...ThroughputRow[]];
 
   console.error('measuring start-up (5 × stub, 5 × Prism)...');
   const stubStartup = await startupMedian(() => stub());
   const prismStartup = await startupMedian(prism);
-  const comparedStartup = compareMain ? await startupMedian(() => stub({}, compareMain)) : undefined;
+  const comparedStartups: number[] = [];
+  for (const other of COMPARED) comparedStartups.push(await startupMedian(() => stub({}, other.main)));
 
   console.error('measuring 2,000 long-poll waiters...');
   const longPollServer = await stub({ CHATAPI_LONG_POLL_MS: '60000' });
@@ -169,9 +171,8 @@ async function main(): Promise<void> {
   say(`- stub (full validation) / raw Express: **${fmt(vsRaw * 100)}%** (target ≥ 70%: ${check(vsRaw >= 0.7)})`);
   say(`- stub (request validation only) / raw Express: ${fmt((requestOnly.requestsPerSecond / raw.requestsPerSecond) * 100)}%`);
   say(`- stub (full validation) p99: **${fmt(full.p99)} ms** (target ≤ 60 ms: ${check(full.p99 <= 60)})`);
-  if (compared) {
-    const comparedVsRaw = compared.requestsPerSecond / raw.requestsPerSecond;
-    say(`- ${compared.name} / raw Express: **${fmt(comparedVsRaw * 100)}%**; this stub / that one: **${fmt((full.requestsPerSecond / compared.requestsPerSecond) * 100)}%**`);
+  for (const other of compared) {
+    say(`- ${other.name.replace(/, request.*/, '')} / raw Express: **${fmt((other.requestsPerSecond / raw.requestsPerSecond) * 100)}%**; this stub / that one: **${fmt((full.requestsPerSecond / other.requestsPerSecond) * 100)}%**`);
   }
   say();
   say(`## 2. Start-up: spawn to the first validated 200 (median of 5)`);
@@ -180,10 +181,10 @@ async function main(): Promise<void> {
   say(`|---|---:|`);
   say(`| stub (\`node build/server-stub/main.js\`) | ${fmt(stubStartup)} |`);
   say(`| Prism mock | ${fmt(prismStartup)} |`);
-  if (comparedStartup !== undefined) say(`| ${compareName().replace(/, request.*/, '')} | ${fmt(comparedStartup)} |`);
+  for (const [index, other] of COMPARED.entries()) say(`| ${other.name} | ${fmt(comparedStartups[index]!)} |`);
   say();
   say(`- stub start-up: **${fmt(stubStartup)} ms** (target ≤ 600 ms: ${check(stubStartup <= 600)})`);
-  if (comparedStartup !== undefined) say(`- this stub's start-up / that one's: **${fmt((stubStartup / comparedStartup) * 100)}%**`);
+  for (const [index, other] of COMPARED.entries()) say(`- this stub's start-up / that of the ${other.name}: **${fmt((stubStartup / comparedStartups[index]!) * 100)}%**`);
   say();
   say(`## 3. Long polling: ${longPoll.waiters} concurrent /events waiters on the stub`);
   say();
