@@ -192,7 +192,8 @@ describe('SIGTERM', () => {
       expect(poll.status).toBe(200);
       expect(poll.body).toEqual({ events: [] });
     }
-    expect(pollsAnsweredMs).toBeLessThan(500);
+    // Answered by the shutdown, not by their 30 s timeout (the bound leaves room for a loaded machine).
+    expect(pollsAnsweredMs).toBeLessThan(2_500);
     const finished = await inFlight;
     expect(finished.status, finished.text).toBe(200);
     const reply = JSON.parse(finished.text) as { questionId: string };
