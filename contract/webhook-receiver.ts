@@ -1,8 +1,12 @@
 // The suite's webhook receiver: a node:http server on loopback that acknowledges every POST at
-// once (as the description asks of receivers) and validates every payload against the webhook's
-// schema, so that a malformed delivery is reported even when no check was waiting for it.
+// once (as the description asks of receivers) and records every delivery with what is wrong with
+// it, so that a malformed one is reported even when no check was waiting for it. It reads, parses
+// and judges through the package's receiver core (client/webhook/), as any receiver would, but never
+// refuses: a 4xx would only make the target retry what the suite has already recorded.
 import { createServer, type Server } from 'node:http';
-import type { SchemaValidator, Violation } from '../description/schemas.js';
+import type { SchemaValidator } from '../description/schemas.js';
+import { readBody, type BodyRead } from '../client/webhook/read-body.js';
+import { bodyViolations, judgeDelivery, type Violation } from '../client/webhook/receiver.js';
 
 export interface ReceivedPayload {
   receivedAt: number;
@@ -12,6 +16,7 @@ export interface ReceivedPayload {
   text: string;
   json?: unknown;
   jsonError?: string;
+  /** What breaks the description, in its own `Violation` shape (`path`: a JSON pointer into the body). */
   violations: Violation[];
 }
 
@@ -22,7 +27,7 @@ export interface WebhookReceiverOptions {
   /** Pointer to the payload schema (the webhook operation's request body schema). */
   schemaPointer: string;
   mask: (text: string) => string;
-  /** Bodies larger than this are cut (and reported invalid): a receiver must not be flooded. */
+  /** Bodies larger than this are not read (and reported invalid): a receiver must not be flooded. */
   maxBytes?: number;
 }
 
@@ -45,34 +50,28 @@ export class WebhookReceiver {
     const host = options.host ?? '127.0.0.1';
     const maxBytes = options.maxBytes ?? 1024 * 1024;
     let receiver: WebhookReceiver | undefined;
+    // The description the suite was given (its webhook's own schema), not the packaged one.
+    const check = (value: unknown) => bodyViolations(options.validator.validate(options.schemaPointer, value));
     const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= maxBytes) chunks.push(chunk);
-      });
-      req.on('end', () => {
+      void readBody(req, { limitBytes: maxBytes }).then((read) => {
         // Acknowledge first: the description asks receivers to answer quickly.
         res.writeHead(204).end();
-        const text = options.mask(Buffer.concat(chunks).toString('utf8'));
+        // Nothing arrived: the target will send it again.
+        if (!read.ok && read.problem.kind === 'aborted') return;
+        // What is recorded, reported and judged has the token masked.
+        const text = read.ok ? options.mask(read.bytes.toString('utf8')) : '';
+        const body: BodyRead = read.ok ? { ok: true, bytes: Buffer.from(text) } : read;
+        const judged = judgeDelivery({ method: req.method, contentType: req.headers['content-type'], body }, check);
         const payload: ReceivedPayload = {
           receivedAt: Date.now(),
           method: req.method ?? '',
           path: req.url ?? '/',
           contentType: req.headers['content-type'] ?? null,
           text,
-          violations: [],
+          violations: judged.violations,
         };
-        if (req.method !== 'POST') payload.violations.push({ pointer: '', message: `delivered with ${req.method}, expected POST`, keyword: 'method' });
-        if (size > maxBytes) payload.violations.push({ pointer: '', message: `larger than ${maxBytes} bytes`, keyword: 'size' });
-        try {
-          payload.json = JSON.parse(text) as unknown;
-          payload.violations.push(...options.validator.validate(options.schemaPointer, payload.json).violations);
-        } catch (error) {
-          payload.jsonError = (error as Error).message;
-          payload.violations.push({ pointer: '', message: `not JSON: ${payload.jsonError}`, keyword: 'json' });
-        }
+        if (judged.json) payload.json = judged.json.value;
+        if (!judged.ok && judged.jsonError !== undefined) payload.jsonError = judged.jsonError;
         receiver?.payloads.push(payload);
         for (const wake of receiver?.waiters ?? []) wake();
       });

@@ -24,9 +24,10 @@ const DOCUMENT_ID = 'chatapi';
 
 /**
  * Ajv's `discriminator` support rejects `mapping` (which OpenAPI tools need for precise types), so
- * the copy given to Ajv has it removed; each branch still pins `type` with `const`.
+ * the copy given to Ajv has it removed; each branch still pins `type` with `const`. Exported for
+ * the precompiled validators (scripts/generate-types.ts), which give Ajv the same copy.
  */
-function withoutDiscriminatorMappings(node: unknown): unknown {
+export function withoutDiscriminatorMappings(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(withoutDiscriminatorMappings);
   if (node === null || typeof node !== 'object') return node;
   const copy: Record<string, unknown> = {};

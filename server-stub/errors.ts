@@ -38,6 +38,9 @@ export const Errors = {
     new StubError(400, 'chatapi.request.malformed_json', 'The request body is not valid JSON.', [
       { location: 'body', path: '', message: detail },
     ]),
+  /** The sender hung up halfway, or sent fewer bytes than its content-length announced. */
+  incompleteBody: (detail: string) =>
+    new StubError(400, 'chatapi.request.incomplete', 'The request body was cut short.', [{ location: 'body', path: '', message: detail }]),
   tooLarge: () =>
     new StubError(413, 'chatapi.request.too_large', `The request body is larger than ${BODY_LIMIT_BYTES} bytes.`, [
       { location: 'body', path: '', message: `must be at most ${BODY_LIMIT_BYTES} bytes` },
@@ -90,13 +93,6 @@ interface ValidatorError {
   errors?: { path?: string; message: string; errorCode?: string }[];
 }
 
-/** An error thrown by body-parser (`express.json()`), recognised by its `type`. */
-interface BodyParserError {
-  type: string;
-  status?: number;
-  message: string;
-}
-
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 
 /**
@@ -136,37 +132,6 @@ function mostTellingFirst(violations: Violation[]): Violation[] {
  */
 export function toStubError(error: unknown, method: string, path: string): { stubError: StubError; unexpected: boolean } {
   if (error instanceof StubError) return { stubError: error, unexpected: error.status >= 500 };
-  if (isObject(error) && typeof error.type === 'string' && typeof error.message === 'string') {
-    const bodyError = error as unknown as BodyParserError;
-    switch (bodyError.type) {
-      case 'entity.parse.failed':
-        return { stubError: Errors.malformedJson(bodyError.message), unexpected: false };
-      case 'entity.too.large':
-        return { stubError: Errors.tooLarge(), unexpected: false };
-      case 'encoding.unsupported':
-        return { stubError: Errors.unsupportedMediaType(bodyError.message, 'content-encoding'), unexpected: false };
-      case 'charset.unsupported':
-        return { stubError: Errors.unsupportedMediaType(`${bodyError.message}: the charset must be utf-8`), unexpected: false };
-      case 'request.aborted':
-      case 'request.size.invalid':
-        return {
-          stubError: new StubError(400, 'chatapi.request.incomplete', 'The request body was cut short.', [{ location: 'body', path: '', message: bodyError.message }]),
-          unexpected: false,
-        };
-      default:
-        break;
-    }
-  }
-  if (isObject(error) && typeof error.status === 'number' && !Array.isArray(error.errors) && error.status >= 400 && error.status < 500) {
-    // Another client error of the body parser, such as a compressed body that does not decompress.
-    const message = typeof error.message === 'string' ? error.message : 'unreadable body';
-    if (error.status === 413) return { stubError: Errors.tooLarge(), unexpected: false };
-    if (error.status === 415) return { stubError: Errors.unsupportedMediaType(message), unexpected: false };
-    return {
-      stubError: new StubError(400, 'chatapi.request.unreadable_body', 'The request body could not be read.', [{ location: 'body', path: '', message }]),
-      unexpected: false,
-    };
-  }
   if (isObject(error) && typeof error.status === 'number' && Array.isArray(error.errors)) {
     const v = error as unknown as ValidatorError;
     switch (v.status) {

@@ -20,7 +20,7 @@ import { TransactionalChatService } from './store/transactional-chat.js';
 import type { ChatStore } from './store/types.js';
 import { TimeoutScheduler } from './timeouts.js';
 import { TokenRegistry } from './tokens.js';
-import { WebhookDeliverer, type PayloadCheck, type PayloadCheckResult } from './webhooks.js';
+import { WebhookDeliverer, type PayloadCheck } from './webhooks.js';
 
 export { configFromEnv, DEFAULT_TOKEN, DEMO_BOT_SCRIPT, type StubConfig, type StubOptions, type WebhookRetryConfig } from './config.js';
 export { BotScriptError } from './bot/script.js';
@@ -56,24 +56,16 @@ export interface StubInternals {
 }
 
 /**
- * Webhook payloads are checked with the SchemaValidator (Ajv over the whole bundle). Building it
- * costs ~100 ms, so it is built on first use or in the background after start-up, never before the
- * first response.
+ * Webhook payloads are checked with the WebhookPayload schema compiled to code by `npm run generate`
+ * (the webhook receiver's own check). Loading it and Ajv's runtime costs a few milliseconds, so it
+ * is imported on first use or in the background after start-up, never before the first response.
  */
 function lazyPayloadCheck(): { check: PayloadCheck; warm: () => Promise<void> } {
-  let validator: { validateSchema(name: string, value: unknown): PayloadCheckResult } | undefined;
-  let loading: Promise<void> | undefined;
-  const warm = () =>
-    (loading ??= import('../description/schemas.js').then(({ SchemaValidator }) => {
-      validator = new SchemaValidator();
-      validator.validateSchema('WebhookPayload', []);
-    }));
+  let loading: Promise<PayloadCheck> | undefined;
+  const load = () => (loading ??= import('../client/webhook/payload-check.js').then(({ checkWebhookPayload }) => checkWebhookPayload));
   return {
-    warm,
-    check: async (payload) => {
-      if (!validator) await warm();
-      return validator!.validateSchema('WebhookPayload', payload);
-    },
+    warm: async () => void (await load()),
+    check: async (payload) => (await load())(payload),
   };
 }
 

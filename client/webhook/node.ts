@@ -1,14 +1,12 @@
 // The webhook receiver as a plain node:http request listener.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyTooLargeError, readBody } from './read-body.js';
+import { readBody } from './read-body.js';
 import {
   createDispatcher,
   DEFAULT_LIMIT_BYTES,
-  invalid,
-  isJsonType,
-  parseJson,
-  tooLarge,
-  unsupportedMediaType,
+  judgeDelivery,
+  payloadCheck,
+  refusedByHeaders,
   type WebhookAnswer,
   type WebhookItemHandler,
   type WebhookOptions,
@@ -16,30 +14,32 @@ import {
 
 export function sendAnswer(response: ServerResponse, answer: WebhookAnswer): void {
   const body = JSON.stringify(answer.body);
-  response.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  response.writeHead(answer.status, { ...answer.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   response.end(body);
 }
 
-/** Reads, checks and answers one webhook request; shared by the node:http and Express adapters. */
-export async function answerRawRequest(
-  request: IncomingMessage,
-  limitBytes: number,
-  dispatch: (value: unknown, request: IncomingMessage) => Promise<WebhookAnswer>,
-): Promise<WebhookAnswer> {
-  if (request.method !== 'POST') return { status: 405, body: { error: 'chatapi.webhook.method', message: 'Use POST.', status: 405 } };
-  if (!isJsonType(request.headers['content-type'])) {
-    request.resume();
-    return unsupportedMediaType(request.headers['content-type']);
-  }
-  let raw: Buffer;
-  try {
-    raw = await readBody(request, limitBytes);
-  } catch (error) {
-    if (error instanceof BodyTooLargeError) return tooLarge(limitBytes);
-    throw error;
-  }
-  const parsed = parseJson(raw);
-  return parsed ? dispatch(parsed.value, request) : invalid('The body is not JSON.');
+/** Reads, judges and answers one webhook request; shared by the node:http and Express adapters. */
+export function rawRequestAnswerer<Req extends IncomingMessage>(onItem: WebhookItemHandler<Req>, options: WebhookOptions) {
+  const dispatch = createDispatcher(onItem, options);
+  const check = payloadCheck(options);
+  const limitBytes = options.limitBytes ?? DEFAULT_LIMIT_BYTES;
+  return {
+    dispatch,
+    check,
+    async answer(request: Req): Promise<WebhookAnswer> {
+      const { method, headers } = request;
+      const refused = refusedByHeaders(method, headers['content-type']);
+      if (refused) {
+        request.resume(); // drained, so that the answer reaches the sender
+        return refused;
+      }
+      const judged = judgeDelivery({ method, contentType: headers['content-type'], body: await readBody(request, { limitBytes }) }, check);
+      if (judged.ok) return dispatch(judged.payload, request);
+      // A body cut short has nobody left to answer, most likely: say so to the owner.
+      if (judged.unread?.problem.kind === 'aborted') options.onError?.(new Error(`webhook body not received: ${judged.unread.problem.message}`));
+      return judged.answer;
+    },
+  };
 }
 
 /**
@@ -52,20 +52,16 @@ export function createWebhookHandler(
   onItem: WebhookItemHandler<IncomingMessage>,
   options: WebhookOptions = {},
 ): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
-  const dispatch = createDispatcher(onItem, options);
-  const limitBytes = options.limitBytes ?? DEFAULT_LIMIT_BYTES;
+  const receiver = rawRequestAnswerer(onItem, options);
   return async (request, response) => {
     let answer: WebhookAnswer;
     try {
-      answer = await answerRawRequest(request, limitBytes, dispatch);
+      answer = await receiver.answer(request);
     } catch (error) {
-      // The connection broke while reading: nobody is left to answer, but do not crash the server.
+      // A listener's rejection would end the process: answer 500 (the sender retries) and tell.
       options.onError?.(error);
-      if (!response.headersSent && response.writable) sendAnswer(response, { status: 400, body: { error: 'chatapi.webhook.read', message: 'The body could not be read.' } });
-      return;
+      answer = { status: 500, body: { error: 'chatapi.webhook.internal', message: 'The webhook receiver failed.', status: 500 } };
     }
-    // Past the limit the rest of the body is left unread: close the connection after answering.
-    if (answer.status === 413) response.setHeader('connection', 'close');
-    sendAnswer(response, answer);
+    if (!response.headersSent && response.writable) sendAnswer(response, answer);
   };
 }

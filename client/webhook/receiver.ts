@@ -1,11 +1,14 @@
-// The transport-free core of the webhook receiver: checks a parsed payload against the
-// description's WebhookPayload schema and hands each item to the callback, in order. As the
-// description advises a receiver: it acknowledges quickly (a 202 once the handlers have taken
-// longer than `acknowledgeAfterMs`, while they go on), so that a slow handler causes no retries
-// and duplicates; it can drop items it has seen (`deduplicate`, by questionId), since delivery is at
-// least once; and its 400 lists violations in the description's `Violation` shape.
-import { SchemaValidator } from '../../description/schemas.js';
-import type { ChatResponse, WebhookPayload } from '@chatapi-contract/client';
+// The transport-free core of the webhook receiver, shared by the package's node:http and Express
+// adapters and by the contract suite's receiver: it judges a delivery (method, content type, the
+// body as read by read-body.ts) against the description's WebhookPayload, with every finding in
+// the description's `Violation` shape, and says what to answer. As the description advises a
+// receiver, the dispatcher acknowledges quickly (a 202 once the handlers have taken longer than
+// `acknowledgeAfterMs`, while they go on), so that a slow handler causes no retries and duplicates,
+// and it can drop items it has seen (`deduplicate`, by questionId), since delivery is at least once.
+import type { SchemaValidator, ValidationResult } from '../../description/schemas.js';
+import type { ChatResponse, Schemas, WebhookPayload } from '@chatapi-contract/client';
+import { checkWebhookPayload } from './payload-check.js';
+import { isJsonMediaType, type BodyRead } from './read-body.js';
 
 export interface WebhookItemContext<Req> {
   /** The item's position in the payload array. */
@@ -21,9 +24,12 @@ export type WebhookItemHandler<Req> = (item: ChatResponse, context: WebhookItemC
 export interface WebhookOptions {
   /** Largest body accepted, in bytes (default 1 MiB, as the description's 413 says). */
   limitBytes?: number;
-  /** A validator to share (default: one over the bundled description, built once per handler). */
+  /**
+   * A validator over a description of your own (default: the WebhookPayload schema of the
+   * packaged description, compiled to code at build time; nothing is read from disk).
+   */
   validator?: SchemaValidator;
-  /** Told about callback failures (the sender sees a 500, or nothing once it got its 202). */
+  /** Told about callback failures (the sender sees a 500, or nothing once it got its 202), and bodies cut short. */
   onError?: (error: unknown) => void;
   /**
    * Answer 202 once the handlers have run this long and let them finish (default 2000 ms, well
@@ -37,38 +43,132 @@ export interface WebhookOptions {
   deduplicate?: boolean | number;
 }
 
-/** One way in which a payload breaks the description: the description's own `Violation` shape. */
-export interface PayloadViolation {
-  location: 'body';
-  /** A JSON pointer into the body. */
-  path: string;
-  message: string;
-}
+/** One way in which a delivery breaks the description: the description's own `Violation`. */
+export type Violation = Schemas['Violation'];
 
 export interface WebhookAnswer {
   status: number;
   body: Record<string, unknown>;
+  headers?: Record<string, string>;
 }
 
-export const DEFAULT_LIMIT_BYTES = 1024 * 1024;
+/** Checks a parsed payload; the violations' paths are JSON pointers into the body. */
+export type PayloadCheck = (value: unknown) => Violation[];
 
+export const DEFAULT_LIMIT_BYTES = 1024 * 1024;
 export const DEFAULT_ACKNOWLEDGE_AFTER_MS = 2000;
 const DEFAULT_REMEMBERED_IDS = 10_000;
 
-export function invalid(message: string, violations: PayloadViolation[] = []): WebhookAnswer {
-  return { status: 400, body: { error: 'chatapi.webhook.invalid', message, status: 400, violations } };
+/** Schema violations (`pointer`, `/` for the whole value) as body violations (`path`, `''` for the whole body). */
+export function bodyViolations(result: ValidationResult): Violation[] {
+  return result.violations.map((v) => ({ location: 'body', path: v.pointer === '/' ? '' : v.pointer, message: v.message }));
 }
 
-export function unsupportedMediaType(contentType: string | undefined): WebhookAnswer {
-  return {
-    status: 415,
-    body: { error: 'chatapi.webhook.unsupported_media_type', message: `The body must be application/json, not ${contentType ?? 'none'}.`, status: 415 },
-  };
+/** The check the options ask for: the given validator's, or the compiled WebhookPayload schema. */
+export function payloadCheck(options: Pick<WebhookOptions, 'validator'> = {}): PayloadCheck {
+  const { validator } = options;
+  return validator ? (value) => bodyViolations(validator.validateSchema('WebhookPayload', value)) : (value) => bodyViolations(checkWebhookPayload(value));
 }
 
-/** Whether a Content-Type names JSON (`application/json`, `application/x+json`, with parameters). */
-export function isJsonType(contentType: string | undefined): boolean {
-  return /^application\/([\w.-]+\+)?json\s*(;|$)/i.test(contentType ?? '');
+/** What is wrong with a delivery, most basic first: the first one is what the receiver answers. */
+interface Finding {
+  status: number;
+  error: string;
+  message: string;
+  violations: Violation[];
+  headers?: Record<string, string>;
+}
+
+const answerTo = ({ status, error, message, violations, headers }: Finding): WebhookAnswer => ({
+  status,
+  body: violations.length > 0 ? { error, message, status, violations } : { error, message, status },
+  ...(headers ? { headers } : {}),
+});
+
+/** What the request line and headers alone refuse (method, media type), before the body is read. */
+function headerFindings(method: string | undefined, contentType: string | undefined): Finding[] {
+  const findings: Finding[] = [];
+  if (method !== 'POST') {
+    findings.push({ status: 405, error: 'chatapi.webhook.method', message: 'Use POST.', violations: [{ message: `delivered with ${method ?? 'no method'}, expected POST` }], headers: { allow: 'POST' } });
+  }
+  if (!isJsonMediaType(contentType)) {
+    findings.push({
+      status: 415,
+      error: 'chatapi.webhook.unsupported_media_type',
+      message: `The body must be application/json, not ${contentType ?? 'none'}.`,
+      violations: [{ location: 'header', path: 'content-type', message: 'must be application/json' }],
+    });
+  }
+  return findings;
+}
+
+/** The answer to a request refused on its method or media type, if it is: its body need not be read. */
+export function refusedByHeaders(method: string | undefined, contentType: string | undefined): WebhookAnswer | undefined {
+  const [first] = headerFindings(method, contentType);
+  return first && answerTo(first);
+}
+
+function bodyFinding(read: BodyRead & { ok: false }): Finding {
+  const { problem } = read;
+  const violations: Violation[] = [{ location: 'body', path: '', message: problem.message }];
+  switch (problem.kind) {
+    case 'too_large':
+      return { status: 413, error: 'chatapi.webhook.too_large', message: `The body is larger than ${problem.limitBytes} bytes.`, violations, headers: { connection: 'close' } };
+    case 'unsupported_encoding':
+      return { status: 415, error: 'chatapi.webhook.unsupported_media_type', message: 'The body must not be compressed.', violations: [{ location: 'header', path: 'content-encoding', message: problem.message }] };
+    case 'unsupported_charset':
+      return { status: 415, error: 'chatapi.webhook.unsupported_media_type', message: 'The body must be UTF-8.', violations: [{ location: 'header', path: 'content-type', message: problem.message }] };
+    case 'aborted':
+    case 'size_mismatch':
+      return { status: 400, error: 'chatapi.webhook.incomplete', message: 'The body was cut short.', violations };
+  }
+}
+
+export type Judgement =
+  | { ok: true; payload: WebhookPayload; json: { value: unknown }; violations: [] }
+  | {
+      ok: false;
+      answer: WebhookAnswer;
+      /** Every finding, not only the one answered (a recording receiver reports them all). */
+      violations: Violation[];
+      /** The parsed body, when it was JSON. */
+      json?: { value: unknown };
+      jsonError?: string;
+      /** Why the body could not be read, when it could not. */
+      unread?: BodyRead & { ok: false };
+    };
+
+function judgement(findings: Finding[], extra: { json?: { value: unknown }; jsonError?: string; unread?: BodyRead & { ok: false } }): Judgement & { ok: false } {
+  return { ok: false, answer: answerTo(findings[0]!), violations: findings.flatMap((f) => f.violations), ...extra };
+}
+
+function schemaFinding(value: unknown, check: PayloadCheck): Finding[] {
+  const violations = check(value);
+  return violations.length === 0 ? [] : [{ status: 400, error: 'chatapi.webhook.invalid', message: 'The payload breaks the WebhookPayload schema.', violations }];
+}
+
+function judged(findings: Finding[], value: unknown): Judgement {
+  return findings.length === 0 ? { ok: true, payload: value as WebhookPayload, json: { value }, violations: [] } : judgement(findings, { json: { value } });
+}
+
+/** Judges an already parsed body (Express with `express.json()` in front). */
+export function judgeValue(value: unknown, check: PayloadCheck): Judgement {
+  return judged(schemaFinding(value, check), value);
+}
+
+/** Judges a whole delivery: its method, its media type and its body, as read by readBody. */
+export function judgeDelivery(delivery: { method: string | undefined; contentType: string | undefined; body: BodyRead }, check: PayloadCheck): Judgement {
+  const findings = headerFindings(delivery.method, delivery.contentType);
+  if (!delivery.body.ok) return judgement([...findings, bodyFinding(delivery.body)], { unread: delivery.body });
+  let value: unknown;
+  try {
+    value = JSON.parse(delivery.body.bytes.toString('utf8'));
+  } catch (error) {
+    const jsonError = (error as Error).message;
+    const notJson: Finding = { status: 400, error: 'chatapi.webhook.invalid', message: 'The body is not JSON.', violations: [{ location: 'body', path: '', message: `not JSON: ${jsonError}` }] };
+    return judgement([...findings, notJson], { jsonError });
+  }
+  return judged([...findings, ...schemaFinding(value, check)], value);
 }
 
 /** The questionIds seen last, oldest forgotten first. */
@@ -85,35 +185,11 @@ class RecentIds {
   }
 }
 
-export function tooLarge(limitBytes: number): WebhookAnswer {
-  return {
-    status: 413,
-    body: { error: 'chatapi.webhook.too_large', message: `The body is larger than ${limitBytes} bytes.`, status: 413 },
-  };
-}
-
-/** Parses raw bytes as JSON; `undefined` when they are not JSON. */
-export function parseJson(raw: Buffer): { value: unknown } | undefined {
-  try {
-    return { value: JSON.parse(raw.toString('utf8')) as unknown };
-  } catch {
-    return undefined;
-  }
-}
-
+/** Hands each item of a valid payload to `onItem`, in order, and says what to answer. */
 export function createDispatcher<Req>(onItem: WebhookItemHandler<Req>, options: WebhookOptions = {}) {
-  const validator = options.validator ?? new SchemaValidator();
   const acknowledgeAfterMs = options.acknowledgeAfterMs ?? DEFAULT_ACKNOWLEDGE_AFTER_MS;
   const seen = options.deduplicate ? new RecentIds(typeof options.deduplicate === 'number' ? options.deduplicate : DEFAULT_REMEMBERED_IDS) : undefined;
-  return async function dispatch(value: unknown, request: Req): Promise<WebhookAnswer> {
-    const result = validator.validateSchema('WebhookPayload', value);
-    if (!result.valid) {
-      return invalid(
-        'The payload breaks the WebhookPayload schema.',
-        result.violations.map((v) => ({ location: 'body', path: v.pointer, message: v.message })),
-      );
-    }
-    const payload = value as WebhookPayload;
+  return async function dispatch(payload: WebhookPayload, request: Req): Promise<WebhookAnswer> {
     const fresh = payload.flatMap((item, index) => (!seen || seen.add(item.questionId) ? [{ item, index }] : []));
     const duplicates = payload.length - fresh.length;
     // One after another: a chat's messages must keep their order.

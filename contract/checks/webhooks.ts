@@ -13,9 +13,8 @@ function payloadViolations(ctx: CheckContext, webhook: OperationSpec, payload: R
   return payload.violations.map((v) => ({
     code: 'webhook' as const,
     operationId: webhook.operationId,
-    pointer: v.pointer,
-    keyword: v.keyword,
-    message: `webhook payload ${v.pointer || '/'}: ${v.message}`,
+    ...(v.location === 'body' ? { pointer: v.path ?? '' } : {}),
+    message: `webhook ${v.location === 'header' ? `header ${v.path ?? ''}` : `payload ${v.path || '/'}`}: ${v.message}`,
     request,
   }));
 }

@@ -13,7 +13,14 @@ function sendBuilt(res: Response, next: NextFunction, file: string, type: string
   res.type(type).sendFile(file, (error: NodeJS.ErrnoException | undefined) => {
     // A reader that goes away mid-download is not an error worth a log line.
     if (!error || res.headersSent) return;
-    next(error.code === 'ENOENT' ? new StubError(404, 'stub.file.not_built', `${file} is missing: run \`${build}\` (npm start does it).`) : error);
+    // The file's type was set for the file: the error answer is JSON.
+    res.removeHeader('content-type');
+    if (error.code === 'ENOENT') return next(new StubError(404, 'stub.file.not_built', `${file} is missing: run \`${build}\` (npm start does it).`));
+    // `send` refuses a request it cannot satisfy (a Range past the end, an If-Match that fails)
+    // with an HTTP error of that status: the client's mistake, answered with that status.
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) return next(new StubError(status, 'stub.file.not_sent', `The file was not sent: ${error.message}.`));
+    next(error);
   });
 }
 

@@ -3,7 +3,7 @@
 // npm into fresh projects outside the repository: a front end with the client alone, and a
 // toolkit user with both. Everything below runs in those projects.
 import { spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -348,6 +348,47 @@ console.log(JSON.stringify({ good, bad: { status: bad.status, error: bad.body.er
     expect(out.good, result.stdout).toEqual({ status: 200, body: { received: 1, duplicates: 0 } });
     const bundle = JSON.parse(await readFile(join(app, 'node_modules', 'chatapi-contract', 'dist', 'openapi.json'), 'utf8')) as { components: { examples: { WebhookAsyncReply: { value: { questionId: string }[] } } } };
     expect(out.received).toEqual(bundle.components.examples.WebhookAsyncReply.value.map((item) => item.questionId));
+  });
+
+  it('the webhook receiver needs no description on disk: it validates with dist/openapi.json gone', async () => {
+    const bundlePath = join(app, 'node_modules', 'chatapi-contract', 'dist', 'openapi.json');
+    const bundle = JSON.parse(await readFile(bundlePath, 'utf8')) as { components: { examples: Record<string, { value: { questionId: string }[] }> } };
+    const payloads = ['WebhookAsyncReply', 'WebhookOperatorReply'].map((name) => bundle.components.examples[name]!.value);
+    await writeFile(
+      join(app, 'receiver-offline.mjs'),
+      `
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createWebhookHandler } from 'chatapi-contract/webhook';
+const bundleGone = !existsSync(${JSON.stringify(bundlePath)});
+const received = [];
+const server = createServer(createWebhookHandler((item) => { received.push(item.questionId); }));
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const url = 'http://127.0.0.1:' + server.address().port + '/';
+const post = async (body) => { const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }); return { status: r.status, body: await r.json() }; };
+const good = [];
+for (const payload of ${JSON.stringify(payloads)}) good.push(await post(payload));
+const bad = await post([{ clientId: 'c', timestamp: 'yesterday' }]);
+server.close();
+console.log(JSON.stringify({ bundleGone, good, bad, received }));
+`,
+    );
+    await rename(bundlePath, `${bundlePath}.away`);
+    let result: Run;
+    try {
+      result = await run('node', ['receiver-offline.mjs'], app);
+    } finally {
+      await rename(`${bundlePath}.away`, bundlePath);
+    }
+    expect(result.stderr).toBe('');
+    const out = JSON.parse(result.stdout) as { bundleGone: boolean; good: { status: number; body: unknown }[]; bad: { status: number; body: { error: string; violations: { location: string; path: string; message: string }[] } }; received: string[] };
+    expect(out.bundleGone).toBe(true);
+    expect(out.good).toEqual(payloads.map((payload) => ({ status: 200, body: { received: payload.length, duplicates: 0 } })));
+    expect(out.received).toEqual(payloads.flat().map((item) => item.questionId));
+    expect(out.bad.status).toBe(400);
+    expect(out.bad.body.error).toBe('chatapi.webhook.invalid');
+    expect(out.bad.body.violations.map((v) => v.path)).toEqual(expect.arrayContaining(['/0/questionId', '/0/timestamp']));
+    expect(out.bad.body.violations.every((v) => v.location === 'body' && typeof v.message === 'string')).toBe(true);
   });
 
   it("runs startStub() and contractTests() in the consumer's own vitest suite", async () => {

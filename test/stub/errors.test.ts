@@ -274,6 +274,14 @@ describe('no crash on any input', () => {
     expect(stub.errors).toEqual([]);
   });
 
+  it("answers a file request that cannot be satisfied with send's own status, as an Error body (not a body error)", async () => {
+    const range = await raw('GET', '/openapi.json', undefined, { range: 'bytes=99999999-' });
+    expectError(range, 416, 'stub.file.not_sent');
+    const precondition = await raw('GET', '/openapi.yaml', undefined, { 'if-match': '"no such etag"' });
+    expectError(precondition, 412, 'stub.file.not_sent');
+    expect(stub.errors).toEqual([]);
+  });
+
   it('answers an unexpected failure with a 500 Error body, logs it, and shows no stack', async () => {
     class BrokenStore extends MemoryStore {
       override appendMessage(): void {
