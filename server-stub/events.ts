@@ -1,7 +1,7 @@
 // Events of a client's chat and long polling on them. Waiters are kept per channel and client and
 // woken by publish (no polling loop); each holds exactly one timer, for its long-poll timeout.
 import type { ChatStore, StoredEvent } from './store/types.js';
-import type { ChatEventType } from './types.js';
+import type { ChatEvent } from './types.js';
 
 export const MAX_EVENTS_PER_RESPONSE = 250;
 
@@ -14,14 +14,8 @@ export interface EventFilter {
   afterTs: number;
 }
 
-/** An event as /events returns it. */
-export interface WireEvent {
-  type: ChatEventType;
-  ts: number;
-  event: Record<string, unknown>;
-}
-
-export const toWire = (event: StoredEvent): WireEvent => ({ type: event.type, ts: event.ts, event: event.event });
+/** An event as /events returns it: without the `cid` it is filtered by. */
+export const toWire = ({ cid: _cid, ...event }: StoredEvent): ChatEvent => event;
 
 interface Waiter {
   filter: EventFilter;
