@@ -2,25 +2,25 @@
 // unless switched off), the token check and the routes; the stub's own pages; the control API;
 // and one error handler that shapes every error body.
 import express, { type Express, type RequestHandler } from 'express';
+import type { Description } from '../description/index.js';
 import type { ChatService } from './chat.js';
 import type { StubConfig } from './config.js';
 import { BODY_LIMIT_BYTES, Errors, errorHandler, type Log } from './errors.js';
 import { jsonBody } from './json-body.js';
 import { rejectMalformedEscapes } from './percent-escapes.js';
 import { validatorMiddleware } from './openapi.js';
+import { mountRoutes, operationRoutes } from './handlers/mount.js';
+import { chatApiHandlers } from './routes/chat-api.js';
 import { controlRouter, type ControlDeps } from './routes/control.js';
-import { eventRoutes } from './routes/events.js';
-import { historyRoutes } from './routes/history.js';
-import { messageRoutes } from './routes/messages.js';
 import { staticRoutes } from './routes/static.js';
-import { stateRoutes } from './routes/state.js';
-import { statusRoutes } from './routes/statuses.js';
 import { maskPath, type TokenRegistry } from './tokens.js';
 
 export interface AppDeps {
   /** The Chat API description as the validator takes it (`chatApiSpecForValidator`). */
   chatApiSpec: Record<string, unknown>;
   config: StubConfig;
+  /** The Chat API description: its operations are mounted, and validated against it (a Description will do). */
+  description: Pick<Description, 'document' | 'operations'>;
   tokens: TokenRegistry;
   chat: ChatService;
   control: Omit<ControlDeps, 'chat' | 'validateResponses' | 'longPollMs'>;
@@ -73,8 +73,11 @@ export function inSequence(handlers: readonly RequestHandler[]): RequestHandler 
   };
 }
 
+/** Throws a DescriptionError (MissingHandlerError) when the description has an operation the stub cannot answer. */
 export function createApp(deps: AppDeps): Express {
-  const { config, tokens, chat } = deps;
+  const { config, tokens, chat, description } = deps;
+  // First, so that a description the stub cannot serve stops it before anything is set up.
+  const operations = operationRoutes(description.operations, chatApiHandlers(chat, () => config.longPollMs));
   const app = express();
   // No X-Powered-By, and no ETag: hashing every JSON body costs throughput and the API has no caching.
   app.disable('x-powered-by');
@@ -97,12 +100,8 @@ export function createApp(deps: AppDeps): Express {
     res.locals.token = token;
     next();
   });
-  messageRoutes(chatApi, chat);
-  eventRoutes(chatApi, chat, () => config.longPollMs);
-  historyRoutes(chatApi, chat);
-  stateRoutes(chatApi, chat);
-  statusRoutes(chatApi, chat);
-  app.use('/chatapi', chatApi);
+  mountRoutes(chatApi, operations.routes);
+  app.use(operations.base, chatApi);
 
   app.use(staticRoutes(tokens.tokens));
   app.use('/_stub', controlRouter({ ...deps.control, chat, validateResponses: config.validateResponses, longPollMs: () => config.longPollMs }));

@@ -5,11 +5,11 @@ import type { TakeoverState, Takeovers } from './bot/takeover.js';
 import type { Channels } from './channels.js';
 import { formatTimestamp, newOperatorMessageId, newQuestionId, type ChannelClock } from './clock.js';
 import { Errors, type Log } from './errors.js';
-import { toWire, type EventBus, type WireEvent } from './events.js';
+import { toWire, type EventBus } from './events.js';
 import type { StatusUpdate, ChatStore, StoredEvent, StoredMessage } from './store/types.js';
 import type { OperatorDesk } from './operator-desk.js';
 import type { TimeoutScheduler } from './timeouts.js';
-import type { BotResponseData, ChatResponse, ChatState, ClientInput, ClientRequestRecord, MessageStatusInfo, Reply, WidgetStateRecord } from './types.js';
+import type { BotResponseData, ChatEvent, ChatResponse, ChatState, ClientInput, ClientRequestRecord, MessageStatusInfo, Reply, WidgetStateRecord } from './types.js';
 import type { WebhookDeliverer } from './webhooks.js';
 
 export interface ChatServiceDeps {
@@ -76,7 +76,7 @@ export class ChatService {
     if (input.event !== undefined) message.event = record.event = input.event;
     if (input.data !== undefined) message.eventData = record.data = input.data;
     store.appendMessage(token, clientId, message);
-    bus.publish(token, clientId, { type: 'clientRequest', ts, cid, event: record as Record<string, unknown> });
+    bus.publish(token, clientId, { type: 'clientRequest', ts, cid, event: record });
     this.deps.desk.touch(token, clientId);
 
     if (this.deps.takeovers.onClientMessage(token, clientId, input.query)) {
@@ -114,7 +114,7 @@ export class ChatService {
     const timestamp = formatTimestamp(ts);
     this.deps.store.saveState(token, clientId, state);
     const record: WidgetStateRecord = { clientId, timestamp, state };
-    this.deps.bus.publish(token, clientId, { type: 'widgetStateChange', ts, event: record as Record<string, unknown> });
+    this.deps.bus.publish(token, clientId, { type: 'widgetStateChange', ts, event: record });
     return { clientId, timestamp };
   }
 
@@ -163,7 +163,7 @@ export class ChatService {
     clientId: string,
     query: { all: boolean; cid?: string; ts?: number },
     timeoutMs: number,
-    answer: (events: WireEvent[]) => void,
+    answer: (events: ChatEvent[]) => void,
   ): () => void {
     const { store, bus, clock } = this.deps;
     const afterTs = query.ts ?? store.eventCursor(token, clientId) ?? -1;
@@ -268,7 +268,7 @@ export class ChatService {
       type: out.author === 'BOT' ? 'botResponse' : 'operatorResponse',
       ts,
       cid: out.eventCid,
-      event: response as Record<string, unknown>,
+      event: response,
     });
     this.deps.desk.touch(token, clientId);
     return response;

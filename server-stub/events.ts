@@ -2,7 +2,7 @@
 // woken by publish (no polling loop); each holds exactly one timer, for its long-poll timeout.
 import type { ChatStore, StoredEvent } from './store/types.js';
 import { LongPolls } from './long-polls.js';
-import type { ChatEventType } from './types.js';
+import type { ChatEvent } from './types.js';
 
 export const MAX_EVENTS_PER_RESPONSE = 250;
 
@@ -15,14 +15,8 @@ export interface EventFilter {
   afterTs: number;
 }
 
-/** An event as /events returns it. */
-export interface WireEvent {
-  type: ChatEventType;
-  ts: number;
-  event: Record<string, unknown>;
-}
-
-export const toWire = (event: StoredEvent): WireEvent => ({ type: event.type, ts: event.ts, event: event.event });
+/** An event as /events returns it: without the `cid` it is filtered by. */
+export const toWire = ({ cid: _cid, ...event }: StoredEvent): ChatEvent => event;
 
 export function matches(filter: EventFilter, event: StoredEvent): boolean {
   if (!filter.all && event.type !== 'operatorResponse') return false;

@@ -4,6 +4,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { packageRoot } from '../description/bundle.js';
+import { Description } from '../description/index.js';
 import { createApp, WARM_UP_HEADER } from './app.js';
 import { BotEngine } from './bot/engine.js';
 import { Takeovers } from './bot/takeover.js';
@@ -24,6 +25,7 @@ import { WebhookDeliverer, type PayloadCheck } from './webhooks.js';
 
 export { configFromEnv, DEFAULT_TOKEN, DEMO_BOT_SCRIPT, type StubConfig, type StubOptions, type WebhookRetryConfig } from './config.js';
 export { BotScriptError } from './bot/script.js';
+export { DescriptionError, MissingHandlerError } from './handlers/mount.js';
 export type { ChatStore } from './store/types.js';
 
 export interface RunningStub {
@@ -53,6 +55,12 @@ export interface StubInternals {
   botScriptCache?: string | false;
   logError?: Log;
   log?: Log;
+  /**
+   * Another bundled description (JSON) to mount and validate the Chat API by, instead of
+   * dist/openapi.json; the pages still serve the bundle. One with an operation the stub has no
+   * handler for stops it with a MissingHandlerError.
+   */
+  description?: string;
 }
 
 /**
@@ -128,8 +136,9 @@ async function openStore(config: StubConfig): Promise<ChatStore> {
 }
 
 export async function startStub(options: StubOptions & StubInternals = {}): Promise<RunningStub> {
-  const { port = 0, host = DEFAULT_HOST, logRequests = false, store: givenStore, botScriptCache, logError = (l) => console.error(l), log = (l) => console.log(l), ...partial } = options;
+  const { port = 0, host = DEFAULT_HOST, logRequests = false, store: givenStore, botScriptCache, logError = (l) => console.error(l), log = (l) => console.log(l), description: descriptionPath, ...partial } = options;
   const config = resolveConfig(partial);
+  const description = Description.load(descriptionPath);
 
   const [script, controlYaml] = await Promise.all([loadBotScript(config.botScriptPath, { cacheDir: botScriptCache }), readFile(CONTROL_API_YAML, 'utf8')]);
   const tokens = new TokenRegistry(config.tokens);
@@ -151,25 +160,29 @@ export async function startStub(options: StubOptions & StubInternals = {}): Prom
   const clock = new ChannelClock(Date.now, store.latestTimestamps());
   const chat = new TransactionalChatService({ store, bus, bot, deliverer, timeouts, clock, channels, logError, takeovers: new Takeovers(), desk });
 
-  const app = createApp({
-    chatApiSpec: await chatApiSpecForValidator(),
-    config,
-    tokens,
-    chat,
-    control: {
-      stats: () => ({ longPolls: bus.waiting, pendingTimeouts: timeouts.pending }),
-      desk,
-      channels,
-      deliverer,
-      yaml: controlApiForServing(controlYaml),
-      specForValidator: () => controlApiSpecForValidator(CONTROL_API_YAML),
-    },
-    logError,
-    logRequest: logRequests ? log : undefined,
-  });
-
-  const server: Server = createServer(app);
+  // A description the stub cannot serve (a $ref that does not resolve, an operation without a
+  // handler) stops it here, before it listens.
+  let server: Server;
   try {
+    server = createServer(
+      createApp({
+        chatApiSpec: await chatApiSpecForValidator(description.document),
+        config,
+        description,
+        tokens,
+        chat,
+        control: {
+          stats: () => ({ longPolls: bus.waiting, pendingTimeouts: timeouts.pending }),
+          desk,
+          channels,
+          deliverer,
+          yaml: controlApiForServing(controlYaml),
+          specForValidator: () => controlApiSpecForValidator(CONTROL_API_YAML),
+        },
+        logError,
+        logRequest: logRequests ? log : undefined,
+      }),
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {

@@ -4,7 +4,7 @@ import { relative } from 'node:path';
 import { packageRoot } from '../description/bundle.js';
 import { ConfigError } from './config.js';
 import { envWithFlags, nameFlagsIn, STUB_USAGE } from './flags.js';
-import { BotScriptError, configFromEnv, DEFAULT_TOKEN, startStub } from './index.js';
+import { BotScriptError, configFromEnv, DEFAULT_TOKEN, DescriptionError, startStub } from './index.js';
 import { maskToken } from './tokens.js';
 
 async function main(): Promise<void> {
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   try {
     stub = await startStub(config);
   } catch (error) {
-    if (error instanceof BotScriptError || error instanceof ConfigError || (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    if (error instanceof BotScriptError || error instanceof ConfigError || error instanceof DescriptionError || (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       console.error(`chatapi stub: ${(error as Error).message}`);
       process.exit(1);
     }

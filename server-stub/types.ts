@@ -17,7 +17,8 @@ export type ChatState = Schemas['ChatState'];
 export type ErrorBody = Schemas['Error'];
 export type Violation = Schemas['Violation'];
 
-export type ChatEventType = 'clientRequest' | 'botResponse' | 'operatorResponse' | 'widgetStateChange';
+export type ChatEvent = Schemas['ChatEvent'];
+export type ChatEventType = ChatEvent['type'];
 
 /** The fields of a client request the stub reads (query and event exclusive; the validator checked it). */
 export interface ClientInput {

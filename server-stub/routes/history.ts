@@ -1,11 +1,9 @@
-// GET /chatapi/{token}/client/{clientId}/history.
-import type { Router } from 'express';
+// getHistory.
 import type { ChatService } from '../chat.js';
-import { optionalInteger, queryOf, tokenOf } from './util.js';
+import type { HandlerTable } from '../handlers/types.js';
 
-export function historyRoutes(router: Router, chat: ChatService): void {
-  router.get('/:token/client/:clientId/history', (req, res) => {
-    const query = queryOf(req);
-    res.json(chat.history(tokenOf(res), req.params.clientId!, optionalInteger(query.fromTimestamp), optionalInteger(query.toTimestamp)));
-  });
+export function historyHandlers(chat: ChatService): Pick<HandlerTable, 'getHistory'> {
+  return {
+    getHistory: ({ token, path, query }) => ({ status: 200, body: chat.history(token, path.clientId, query.fromTimestamp, query.toTimestamp) }),
+  };
 }

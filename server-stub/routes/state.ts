@@ -1,14 +1,10 @@
-// GET and POST /chatapi/{token}/client/{clientId}/state.
-import type { Router } from 'express';
+// loadState and saveState.
 import type { ChatService } from '../chat.js';
-import type { ChatState } from '../types.js';
-import { tokenOf } from './util.js';
+import type { HandlerTable } from '../handlers/types.js';
 
-export function stateRoutes(router: Router, chat: ChatService): void {
-  router.get('/:token/client/:clientId/state', (req, res) => {
-    res.json(chat.loadState(tokenOf(res), req.params.clientId!));
-  });
-  router.post('/:token/client/:clientId/state', (req, res) => {
-    res.json(chat.saveState(tokenOf(res), req.params.clientId!, req.body as ChatState));
-  });
+export function stateHandlers(chat: ChatService): Pick<HandlerTable, 'loadState' | 'saveState'> {
+  return {
+    loadState: ({ token, path }) => ({ status: 200, body: chat.loadState(token, path.clientId) }),
+    saveState: ({ token, path, body }) => ({ status: 200, body: chat.saveState(token, path.clientId, body) }),
+  };
 }

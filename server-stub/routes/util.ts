@@ -1,16 +1,11 @@
 // Small helpers shared by the routes.
-import type { RequestHandler, Response } from 'express';
+import type { RequestHandler } from 'express';
 import { Errors } from '../errors.js';
 
 /** A handler for the other methods of a route: 405 with Allow (HEAD comes with GET in Express). */
 export function allowOnly(...methods: string[]): RequestHandler {
   const allow = methods.join(', ');
   return (req, _res, next) => next(Errors.methodNotAllowed(req.method, allow));
-}
-
-/** The configured channel token the request was authorised with (set by the token check). */
-export function tokenOf(res: Response): string {
-  return res.locals.token as string;
 }
 
 /**

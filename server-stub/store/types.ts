@@ -1,17 +1,12 @@
 // The storage interface of the stub. Synchronous on purpose: the in-memory store and embedded stores
 // (better-sqlite3, say) answer at once, and the hot path stays free of promise hops.
-import type { ChatEventType, ChatResponse, ChatState, HistoryMessage, MessageStatus } from '../types.js';
+import type { ChatEvent, ChatResponse, ChatState, HistoryMessage, MessageStatus } from '../types.js';
 
 /** One history message; `ts` (epoch ms, from the channel clock) orders and filters them. */
 export type StoredMessage = HistoryMessage & { ts: number };
 
-/** One published event, as kept for /events; `cid` is the connection whose request caused it. */
-export interface StoredEvent {
-  type: ChatEventType;
-  ts: number;
-  cid?: string;
-  event: Record<string, unknown>;
-}
+/** One published event, as kept for /events (always with its `ts`); `cid` is the connection whose request caused it. */
+export type StoredEvent = ChatEvent & { ts: number; cid?: string };
 
 export interface StatusUpdate {
   questionId: string;

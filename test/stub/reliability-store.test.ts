@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../server-stub/store/memory.js';
 import { openSqliteStore, StoreOpenError } from '../../server-stub/store/sqlite.js';
 import type { ChatStore, StoredDelivery, StoredMessage } from '../../server-stub/store/types.js';
+import type { ChatResponse } from '../../server-stub/types.js';
 import { startTestStub, type TestStub } from './helpers.js';
 
 let dir: string;
@@ -15,6 +16,9 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'chatapi-store-'));
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
+
+/** A reply as events carry it (the store keeps it as given). */
+const reply = (questionId: string): ChatResponse => ({ token: 't', clientId: 'c', questionId, timestamp: '2026-01-01T00:00:00.000', data: { replies: [], answer: questionId } });
 
 const message = (questionId: string, ts: number, author: StoredMessage['author'] = 'BOT'): StoredMessage => ({
   questionId,
@@ -67,9 +71,9 @@ describe.each(implementations)('the %s store', (_name, open) => {
     expect(store.beginTurn('t', 'c')).toBe(true);
     store.saveState('t', 'c', { step: 2, nested: { a: [1] } });
     expect(store.loadState('t', 'c')).toEqual({ step: 2, nested: { a: [1] } });
-    for (const ts of [20, 21, 22]) store.appendEvent('t', 'c', { type: ts === 21 ? 'operatorResponse' : 'botResponse', ts, cid: 'tab', event: { n: ts } });
+    for (const ts of [20, 21, 22]) store.appendEvent('t', 'c', { type: ts === 21 ? 'operatorResponse' : 'botResponse', ts, cid: 'tab', event: reply(`q-${ts}`) });
     expect(store.eventsAfter('t', 'c', 20, () => true, 10).map((e) => e.ts)).toEqual([21, 22]);
-    expect(store.eventsAfter('t', 'c', 0, (e) => e.type === 'operatorResponse', 10)).toEqual([{ type: 'operatorResponse', ts: 21, cid: 'tab', event: { n: 21 } }]);
+    expect(store.eventsAfter('t', 'c', 0, (e) => e.type === 'operatorResponse', 10)).toEqual([{ type: 'operatorResponse', ts: 21, cid: 'tab', event: reply('q-21') }]);
     expect(store.eventsAfter('t', 'c', 0, () => true, 2)).toHaveLength(2);
     store.setEventCursor('t', 'c', 21);
     expect(store.eventCursor('t', 'c')).toBe(21);
@@ -81,7 +85,7 @@ describe.each(implementations)('the %s store', (_name, open) => {
     for (const [n, clientId] of ['c1', 'c2', 'c3'].entries()) {
       store.appendMessage('t', clientId, message(`q-${clientId}`, n + 1));
       store.saveState('t', clientId, { clientId });
-      store.appendEvent('t', clientId, { type: 'botResponse', ts: n + 1, event: {} });
+      store.appendEvent('t', clientId, { type: 'botResponse', ts: n + 1, event: reply(`q-${clientId}`) });
     }
     // Another channel has its own cap.
     store.appendMessage('u', 'c1', message('q-u', 1));
@@ -136,7 +140,7 @@ describe('the SQLite store across a reopen', () => {
     first.appendMessage('t', 'new', message('q-new', 2));
     first.setStatuses('t', 'new', [{ questionId: 'q-new', status: 'READ' }]);
     first.saveState('t', 'new', { kept: true });
-    first.appendEvent('t', 'new', { type: 'operatorResponse', ts: 3, event: { x: 1 } });
+    first.appendEvent('t', 'new', { type: 'operatorResponse', ts: 3, event: reply('q-new') });
     first.setEventCursor('t', 'new', 3);
     first.saveDelivery({ id: 'd', seq: 7, token: 't', clientId: 'new', url: 'http://127.0.0.1:1/', questionIds: ['q-new'], payload: [], state: 'pending', attempts: [], roundStart: 0 });
     first.close();
@@ -146,7 +150,7 @@ describe('the SQLite store across a reopen', () => {
     expect(second.listMessages('t', 'new').map((m) => [m.questionId, m.status])).toEqual([['q-new', 'READ']]);
     expect(second.unreadCount('t', 'new')).toBe(0);
     expect(second.loadState('t', 'new')).toEqual({ kept: true });
-    expect(second.eventsAfter('t', 'new', 0, () => true, 10)).toEqual([{ type: 'operatorResponse', ts: 3, event: { x: 1 } }]);
+    expect(second.eventsAfter('t', 'new', 0, () => true, 10)).toEqual([{ type: 'operatorResponse', ts: 3, event: reply('q-new') }]);
     expect(second.eventCursor('t', 'new')).toBe(3);
     expect(second.latestTimestamps().get('t')).toBe(3);
     expect(second.loadDeliveries().map((d) => d.id)).toEqual(['d']);
