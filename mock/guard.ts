@@ -3,10 +3,13 @@
 //   URIError in its path-parameter parsing), and a mock a front-end team shares must not fall over
 //   because one client sent a broken URL;
 // - a body that is not JSON gets Prism's own error shape, not the description's `Error`;
-// - an empty query value (`?cid=`) is taken for an absent parameter, so `minLength: 1` is not applied.
+// - an empty query value (`?cid=`) is taken for an absent parameter, so `minLength: 1` is not applied;
+// - a body it cannot take (over 1 MiB, compressed, not UTF-8, cut short) is answered here, read by the
+//   project's one body reader, as the stub answers it.
 // The guard answers those itself with the description's 400 (an `Error` body, as the stub does)
 // and passes everything else through to Prism untouched.
 import { createServer, request as forward, type Server, type ServerResponse } from 'node:http';
+import { isJsonMediaType, readBody, type BodyProblem } from '../client/webhook/read-body.js';
 import { malformedPart } from '../description/percent-escapes.js';
 
 export interface Guard {
@@ -22,11 +25,20 @@ export interface GuardOptions {
   nonEmptyQuery: ReadonlySet<string>;
 }
 
-/** Bodies larger than this are passed to Prism unread (it answers 413 itself). */
-const MAX_CHECKED_BODY = 1024 * 1024;
+/** The largest body, as the description's 413 says (the stub's limit too). */
+const MAX_BODY = 1024 * 1024;
 
-function badRequest(res: ServerResponse, code: string, message: string, violation: { location: string; path: string; message: string }): void {
-  res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: code, message, status: 400, violations: [violation] }));
+/** A body the guard cannot pass on, answered as the stub answers it. */
+const BODY_PROBLEMS: Record<BodyProblem['kind'], [number, string, string]> = {
+  too_large: [413, 'chatapi.request.too_large', `The request body is larger than ${MAX_BODY} bytes.`],
+  unsupported_encoding: [415, 'chatapi.request.unsupported_media_type', "The request's content-encoding is not supported."],
+  unsupported_charset: [415, 'chatapi.request.unsupported_media_type', 'The request body must be application/json.'],
+  aborted: [400, 'chatapi.request.incomplete', 'The request body was cut short.'],
+  size_mismatch: [400, 'chatapi.request.incomplete', 'The request body was cut short.'],
+};
+
+function answer(res: ServerResponse, status: number, code: string, message: string, violation: { location: string; path: string; message: string }): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: code, message, status, violations: [violation] }));
 }
 
 /** The name of a query parameter given with an empty value that its schema forbids. */
@@ -43,7 +55,7 @@ export function startGuard(options: GuardOptions): Promise<Guard> {
     const bad = malformedPart(url);
     if (bad) {
       req.resume();
-      badRequest(res, 'chatapi.request.malformed_escape', `The ${bad.location} has a malformed percent escape: ${JSON.stringify(bad.text)}.`, {
+      answer(res, 400, 'chatapi.request.malformed_escape', `The ${bad.location} has a malformed percent escape: ${JSON.stringify(bad.text)}.`, {
         location: bad.location,
         path: bad.name,
         message: 'must be percent-encoded UTF-8',
@@ -53,29 +65,28 @@ export function startGuard(options: GuardOptions): Promise<Guard> {
     const empty = emptyQueryValue(url, options.nonEmptyQuery);
     if (empty !== undefined) {
       req.resume();
-      badRequest(res, 'chatapi.request.invalid', `query ${empty}: must NOT have fewer than 1 characters`, { location: 'query', path: empty, message: 'must NOT have fewer than 1 characters' });
+      answer(res, 400, 'chatapi.request.invalid', `query ${empty}: must NOT have fewer than 1 characters`, { location: 'query', path: empty, message: 'must NOT have fewer than 1 characters' });
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_CHECKED_BODY) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const json = /^application\/(.+\+)?json/i.test(req.headers['content-type'] ?? '');
-      if (json && body.length > 0 && size <= MAX_CHECKED_BODY) {
+    void readBody(req, { limitBytes: MAX_BODY }).then((read) => {
+      if (!read.ok) {
+        const [status, code, message] = BODY_PROBLEMS[read.problem.kind];
+        if (status === 413) res.setHeader('connection', 'close');
+        answer(res, status, code, message, { location: 'body', path: '', message: read.problem.message });
+        return;
+      }
+      const body = read.bytes;
+      if (isJsonMediaType(req.headers['content-type']) && body.length > 0) {
         try {
           JSON.parse(body.toString('utf8'));
         } catch (error) {
-          badRequest(res, 'chatapi.request.malformed_json', 'The request body is not valid JSON.', { location: 'body', path: '', message: (error as Error).message });
+          answer(res, 400, 'chatapi.request.malformed_json', 'The request body is not valid JSON.', { location: 'body', path: '', message: (error as Error).message });
           return;
         }
       }
-      const upstream = forward({ host: options.upstream.host, port: options.upstream.port, method: req.method, path: url, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
+      const upstream = forward({ host: options.upstream.host, port: options.upstream.port, method: req.method, path: url, headers: req.headers }, (upstreamResponse) => {
+        res.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+        upstreamResponse.pipe(res);
       });
       upstream.on('error', (error) => {
         if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });

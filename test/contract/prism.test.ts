@@ -52,4 +52,16 @@ describe('chatapi-contract --stateless against the Prism mock', () => {
     expect(((await response.json()) as { error: string }).error).toBe('chatapi.request.malformed_escape');
     expect((await fetch(`${prism.url}/chatapi/chatapi-dev-token/client/c/state`)).status).toBe(200);
   });
+
+  it('answers a body over 1 MiB with the description 413, and a compressed one with 415 (the guard reads bodies with the shared reader)', async () => {
+    const send = (body: string, headers: Record<string, string> = {}) =>
+      fetch(`${prism.url}/chatapi/chatapi-dev-token`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const large = await send(JSON.stringify({ clientId: 'c', query: 'x'.repeat(1024 * 1024) }));
+    expect(large.status).toBe(413);
+    expect(await large.json()).toMatchObject({ error: 'chatapi.request.too_large', status: 413, violations: [{ location: 'body', path: '' }] });
+    const compressed = await send('{}', { 'content-encoding': 'gzip' });
+    expect(compressed.status).toBe(415);
+    expect(((await compressed.json()) as { error: string }).error).toBe('chatapi.request.unsupported_media_type');
+    expect((await send(JSON.stringify({ clientId: 'c', query: 'hello' }))).status).toBe(200);
+  });
 });
