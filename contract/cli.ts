@@ -4,20 +4,18 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BUNDLE_JSON, loadDescription, packageRoot } from '../description/bundle.js';
-import { SchemaValidator } from '../description/schemas.js';
+import { BUNDLE_JSON, Description, packageRoot } from '../description/index.js';
 import { parseCli, USAGE, UsageError, type CliOptions } from './args.js';
 import { buildChecks } from './checks/index.js';
 import type { CheckResult } from './checks/types.js';
-import { describeOperations, type OperationSpec } from '../description/operations.js';
+import type { OperationSpec } from '../description/operations.js';
 import type { HttpClient } from './http.js';
 import { exitCodeOf, summarize, type RunReport } from './report.js';
 import { formatHeader, formatResult, formatSummary } from './reporters/console.js';
 import { writeJsonReport, writeJunitReport } from './reporters/files.js';
-import { RequestBuilder } from './request-builder.js';
 import { fillPath, runChecks } from './runner.js';
 import { ClientIds, newRunId, tokenMasker } from './safety.js';
-import { reachable, runController, runHttpClient, runSettings } from './session.js';
+import { reachable, runController, runHttpClient, runnerOptions, runSettings } from './session.js';
 import { questionIdsOf, WebhookReceiver } from './webhook-receiver.js';
 import { ASYNC_OPERATION } from './checks/helpers.js';
 
@@ -89,9 +87,8 @@ export async function main(argv: string[] = process.argv.slice(2), io: Io = cons
 
   const startedAt = new Date();
   const started = performance.now();
-  const document = loadDescription();
-  const validator = new SchemaValidator(document);
-  const operations = describeOperations(document);
+  const description = Description.load();
+  const { document, schemas: validator, operations } = description;
   const runId = newRunId();
   const clientIds = new ClientIds(runId);
   const mask = tokenMasker(options.token);
@@ -180,20 +177,10 @@ export async function main(argv: string[] = process.argv.slice(2), io: Io = cons
     }
 
     const checks = buildChecks(operations);
-    const outcome = await runChecks(checks, {
-      settings,
-      document,
-      validator,
-      builder: new RequestBuilder(document, validator),
-      http,
-      operations,
-      clientIds,
-      webhook: receiver,
-      concurrency: CONCURRENCY,
-      controller,
-      reachable: () => reachable(options.baseUrl, options.timeoutMs),
-      onResult: (result: CheckResult) => io.out(formatResult(result)),
-    });
+    const outcome = await runChecks(
+      checks,
+      runnerOptions(description, options, { runId, clientIds, http, controller, webhook: receiver, concurrency: CONCURRENCY, onResult: (result) => io.out(formatResult(result)) }),
+    );
 
     // Report in the suite's order, whatever order the checks finished in.
     const order = new Map(checks.map((c, i) => [c.id, i]));

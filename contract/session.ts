@@ -2,10 +2,13 @@
 // alike: the HTTP client with its rate limit and own-client guard, and the run's settings.
 import { setMaxListeners } from 'node:events';
 import type { CliOptions } from './args.js';
-import type { RunSettings } from './checks/types.js';
+import type { Description } from '../description/index.js';
+import type { CheckResult, RunSettings } from './checks/types.js';
 import { CheckSelection } from './conformance.js';
 import { HttpClient } from './http.js';
 import { TokenBucket } from './rate-limiter.js';
+import { RequestBuilder } from './request-builder.js';
+import type { RunnerOptions } from './runner.js';
 import { assertOwnClients, type ClientIds } from './safety.js';
 
 /** The options a run needs; the rest of the command line is about output. */
@@ -58,4 +61,27 @@ export async function reachable(baseUrl: string, timeoutMs: number): Promise<boo
   } catch {
     return false;
   }
+}
+
+/** Everything `runChecks` is given, from the parts of one run. */
+export function runnerOptions(
+  description: Description,
+  options: RunOptions,
+  run: { runId: string; clientIds: ClientIds; http: HttpClient; controller: AbortController; webhook?: RunnerOptions['webhook']; concurrency: number; onResult?: (result: CheckResult) => void },
+): RunnerOptions {
+  const { document, schemas: validator, operations } = description;
+  return {
+    settings: runSettings(options, run.runId),
+    document,
+    validator,
+    builder: new RequestBuilder(document, validator),
+    http: run.http,
+    operations,
+    clientIds: run.clientIds,
+    webhook: run.webhook,
+    concurrency: run.concurrency,
+    controller: run.controller,
+    reachable: () => reachable(options.baseUrl, options.timeoutMs),
+    onResult: run.onResult,
+  };
 }

@@ -6,17 +6,15 @@
 // (final and coverage checks judge the others), and each test waits for its own check's result.
 // What this file uses of the engine is gathered in `engine` below, so that it is one place to adapt.
 import { afterAll, describe, it } from 'vitest';
-import { loadDescription } from '../description/bundle.js';
-import { SchemaValidator } from '../description/schemas.js';
+import { Description } from '../description/index.js';
 import { DEFAULT_MAX_EXAMPLES, DEFAULT_RATE, DEFAULT_TIMEOUT_MS } from './args.js';
 import { buildChecks } from './checks/index.js';
 import { PHASES, type Check, type CheckResult, type Phase } from './checks/types.js';
-import { describeOperations, type OperationSpec } from '../description/operations.js';
+import type { OperationSpec } from '../description/operations.js';
 import { formatResult } from './reporters/console.js';
-import { RequestBuilder } from './request-builder.js';
 import { runChecks, type RunOutcome } from './runner.js';
 import { ClientIds, newRunId, tokenMasker } from './safety.js';
-import { reachable, runController, runHttpClient, runSettings, type RunOptions } from './session.js';
+import { runController, runHttpClient, runnerOptions, type RunOptions } from './session.js';
 import { WebhookReceiver } from './webhook-receiver.js';
 
 export interface ContractTestOptions {
@@ -67,14 +65,14 @@ export interface ContractTestsConfig {
 const engine = {
   /** Every check of the suite, from the bundled description (synchronous: tests are registered at collection). */
   checks(): { checks: Check[]; operations: OperationSpec[] } {
-    const operations = describeOperations(loadDescription());
+    const { operations } = Description.load();
     return { checks: buildChecks(operations), operations };
   },
 
   /** Runs the suite as `chatapi-contract` does (cli.ts), reporting each result as it comes. */
   async run(checks: Check[], operations: OperationSpec[], options: ContractTestOptions, onResult: (result: CheckResult) => void): Promise<RunOutcome> {
-    const document = loadDescription();
-    const validator = new SchemaValidator(document);
+    const description = Description.load();
+    const validator = description.schemas;
     const runId = newRunId();
     const clientIds = new ClientIds(runId);
     const mask = tokenMasker(options.token);
@@ -101,22 +99,8 @@ const engine = {
       receiver = await WebhookReceiver.start({ port: options.webhookPort, validator, schemaPointer: webhookOp.requestBody.schemaPointer, mask });
       await options.onWebhookReceiver?.(options.webhookUrl ?? receiver.url);
     }
-    const settings = runSettings(runOptions, runId);
     try {
-      return await runChecks(checks, {
-        settings,
-        document,
-        validator,
-        builder: new RequestBuilder(document, validator),
-        http,
-        operations,
-        clientIds,
-        webhook: receiver,
-        concurrency: options.concurrency ?? 4,
-        controller,
-        reachable: () => reachable(options.baseUrl, timeoutMs),
-        onResult,
-      });
+      return await runChecks(checks, runnerOptions(description, runOptions, { runId, clientIds, http, controller, webhook: receiver, concurrency: options.concurrency ?? 4, onResult }));
     } finally {
       await receiver?.close();
     }

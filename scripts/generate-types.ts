@@ -10,6 +10,7 @@ import { loadConfig } from '@redocly/openapi-core';
 import openapiTS, { astToString } from 'openapi-typescript';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import { dereferenced } from '../description/dereference.js';
+import { describeOperations } from '../description/operations.js';
 import { createAjv, withoutDiscriminatorMappings } from '../description/schemas.js';
 
 // Ajv's standalone module is CommonJS; under NodeNext its default import is the module object.
@@ -30,13 +31,9 @@ const redocly = await loadConfig({ configPath: new URL('../redocly.yaml', import
 const bundle = JSON.parse(await readFile(BUNDLE, 'utf8'));
 const types = HEADER + astToString(await openapiTS(bundle, { redocly, exportType: false }));
 
-const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const statuses: Record<string, number[]> = {};
-for (const item of Object.values(bundle.paths as Record<string, Record<string, { operationId?: string; responses?: Record<string, unknown> }>>)) {
-  for (const method of METHODS) {
-    const op = item[method];
-    if (op?.operationId) statuses[op.operationId] = Object.keys(op.responses ?? {}).filter((key) => /^\d{3}$/.test(key)).map(Number);
-  }
+for (const op of describeOperations(bundle)) {
+  if (op.kind === 'path') statuses[op.operationId] = op.responses.map((r) => r.key).filter((key) => /^\d{3}$/.test(key)).map(Number);
 }
 const statusTable = `${HEADER}/** The statuses each operation of the description documents, by operationId. */
 export const DOCUMENTED_STATUSES = {
