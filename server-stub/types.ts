@@ -18,7 +18,6 @@ export type ErrorBody = Schemas['Error'];
 export type Violation = Schemas['Violation'];
 
 export type ChatEvent = Schemas['ChatEvent'];
-export type ChatEventType = ChatEvent['type'];
 
 /** The fields of a client request the stub reads (query and event exclusive; the validator checked it). */
 export interface ClientInput {

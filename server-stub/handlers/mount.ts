@@ -60,20 +60,37 @@ function send(res: Response, answer: Answer): void {
   else res.json(answer.body);
 }
 
+/**
+ * A handler's input. A class, not an object literal with a getter: on the hot path its shape is
+ * fixed and nothing is allocated for the signal, which is made only for the handlers that read it
+ * (the long poll).
+ */
+class Input {
+  private closeSignal?: AbortSignal;
+  readonly token: string;
+  readonly path: unknown;
+  readonly query: unknown;
+  readonly body: unknown;
+
+  constructor(
+    req: Request,
+    private readonly res: Response,
+  ) {
+    this.token = res.locals.token as string;
+    this.path = req.params;
+    this.query = req.query;
+    this.body = req.body;
+  }
+
+  get signal(): AbortSignal {
+    return (this.closeSignal ??= closeSignal(this.res));
+  }
+}
+
 function requestHandler(handler: AnyHandler, check?: (query: Record<string, unknown>) => void): RequestHandler {
   return (req: Request, res: Response) => {
     if (check) check(req.query);
-    let signal: AbortSignal | undefined;
-    const answer = handler({
-      token: res.locals.token as string,
-      path: req.params,
-      query: req.query,
-      body: req.body,
-      // Made only for the handlers that read it (the long poll): the hot path pays nothing for it.
-      get signal() {
-        return (signal ??= closeSignal(res));
-      },
-    });
+    const answer = handler(new Input(req, res));
     // Express 5 passes a rejected promise to the error handler, as it does a thrown StubError.
     if (answer instanceof Promise) return answer.then((settled) => send(res, settled));
     send(res, answer);
