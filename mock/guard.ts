@@ -9,7 +9,9 @@
 // The guard answers those itself with the description's 400 (an `Error` body, as the stub does)
 // and passes everything else through to Prism untouched.
 import { createServer, request as forward, type Server, type ServerResponse } from 'node:http';
-import { isJsonMediaType, readBody, type BodyProblem } from '../client/webhook/read-body.js';
+import { isJsonMediaType, readBody } from '../client/webhook/read-body.js';
+import { BODY_LIMIT_BYTES } from '../server-stub/errors.js';
+import { bodyProblemError } from '../server-stub/json-body.js';
 import { malformedPart } from '../description/percent-escapes.js';
 
 export interface Guard {
@@ -25,17 +27,8 @@ export interface GuardOptions {
   nonEmptyQuery: ReadonlySet<string>;
 }
 
-/** The largest body, as the description's 413 says (the stub's limit too). */
-const MAX_BODY = 1024 * 1024;
-
-/** A body the guard cannot pass on, answered as the stub answers it. */
-const BODY_PROBLEMS: Record<BodyProblem['kind'], [number, string, string]> = {
-  too_large: [413, 'chatapi.request.too_large', `The request body is larger than ${MAX_BODY} bytes.`],
-  unsupported_encoding: [415, 'chatapi.request.unsupported_media_type', "The request's content-encoding is not supported."],
-  unsupported_charset: [415, 'chatapi.request.unsupported_media_type', 'The request body must be application/json.'],
-  aborted: [400, 'chatapi.request.incomplete', 'The request body was cut short.'],
-  size_mismatch: [400, 'chatapi.request.incomplete', 'The request body was cut short.'],
-};
+/** The largest body: the stub's limit, as the description's 413 says. */
+const MAX_BODY = BODY_LIMIT_BYTES;
 
 function answer(res: ServerResponse, status: number, code: string, message: string, violation: { location: string; path: string; message: string }): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: code, message, status, violations: [violation] }));
@@ -70,9 +63,10 @@ export function startGuard(options: GuardOptions): Promise<Guard> {
     }
     void readBody(req, { limitBytes: MAX_BODY }).then((read) => {
       if (!read.ok) {
-        const [status, code, message] = BODY_PROBLEMS[read.problem.kind];
-        if (status === 413) res.setHeader('connection', 'close');
-        answer(res, status, code, message, { location: 'body', path: '', message: read.problem.message });
+        // Answered as the stub answers it.
+        const error = bodyProblemError(read.problem);
+        if (error.status === 413) res.setHeader('connection', 'close');
+        res.writeHead(error.status, { 'content-type': 'application/json' }).end(JSON.stringify(error.toBody()));
         return;
       }
       const body = read.bytes;

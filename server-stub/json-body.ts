@@ -18,7 +18,8 @@ function parseStrict(text: string): { value: unknown } | { error: string } {
   }
 }
 
-function errorFor(problem: BodyProblem): StubError {
+/** The stub's answer to a body the reader refused (the mock's guard answers the same). */
+export function bodyProblemError(problem: BodyProblem): StubError {
   switch (problem.kind) {
     case 'too_large':
       return Errors.tooLarge();
@@ -45,7 +46,7 @@ export function jsonBody(limitBytes: number): RequestHandler {
       return next(Errors.malformedJson('Unexpected end of JSON input: the body is empty'));
     }
     void readBody(req, { limitBytes }).then((read) => {
-      if (!read.ok) return next(errorFor(read.problem));
+      if (!read.ok) return next(bodyProblemError(read.problem));
       const parsed = parseStrict(read.bytes.toString('utf8'));
       if ('error' in parsed) return next(Errors.malformedJson(parsed.error));
       req.body = parsed.value;
