@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// The `chatapi-contract` command: a shim over the compiled CLI (build/contract/cli.js, made by
+// The `chatapi-contract` command: a shim over the compiled CLI (build/contract/main.js, made by
 // `npm run build`). Exit codes: 0 passed, 1 a contract violation, 2 the run could not be made.
 let cli;
 try {
-  cli = await import('../build/contract/cli.js');
+  cli = await import('../build/contract/main.js');
 } catch (error) {
-  if (error && error.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('build/contract/cli.js')) {
-    process.stderr.write('chatapi-contract: the compiled CLI (build/contract/cli.js) is missing: run npm run build\n');
+  if (error && error.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('build/contract/main.js')) {
+    process.stderr.write('chatapi-contract: the compiled CLI (build/contract/main.js) is missing: run npm run build\n');
     process.exit(2);
   }
   // Never exit 1 (which means "a contract violation") for a CLI that could not even load.

@@ -1,9 +1,8 @@
 // `chatapi-contract`: checks a Chat API deployment against the bundled description and reports,
 // check by check, where it breaks the contract. Exit 0: every check passed; 1: a violation;
 // 2: the run could not be made or did not complete.
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { BUNDLE_JSON, Description, packageRoot } from '../description/index.js';
 import { parseCli, USAGE, UsageError, type CliOptions } from './args.js';
 import { buildChecks } from './checks/index.js';
@@ -18,13 +17,10 @@ import { ClientIds, newRunId, tokenMasker } from './safety.js';
 import { reachable, runController, runHttpClient, runnerOptions, runSettings } from './session.js';
 import { questionIdsOf, WebhookReceiver } from './webhook-receiver.js';
 import { ASYNC_OPERATION } from './checks/helpers.js';
+import { consoleIo, type Io } from './io.js';
 
-export interface Io {
-  out(line: string): void;
-  err(line: string): void;
-}
+export type { Io };
 
-const consoleIo: Io = { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) };
 
 /** How many checks run at once (each on its own clients); --rate bounds the requests anyway. */
 const CONCURRENCY = 4;
@@ -191,24 +187,4 @@ export async function main(argv: string[] = process.argv.slice(2), io: Io = cons
     process.off('SIGTERM', onSignal);
     await receiver?.close();
   }
-}
-
-function invokedDirectly(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(script)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (invokedDirectly()) {
-  main().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      process.stderr.write(`chatapi-contract: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exit(2);
-    },
-  );
 }

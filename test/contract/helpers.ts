@@ -6,7 +6,7 @@ import { packageRoot } from '../../description/bundle.js';
 
 export const ROOT = packageRoot();
 export const BIN = join(ROOT, 'bin', 'chatapi-contract.js');
-export const CLI_SOURCE = join(ROOT, 'contract', 'cli.ts');
+export const CLI_SOURCE = join(ROOT, 'contract', 'main.ts');
 export const DEV_TOKEN = 'chatapi-dev-token';
 
 export interface CliRun {
@@ -18,7 +18,7 @@ export interface CliRun {
 
 /**
  * `via: 'bin'` runs `node bin/chatapi-contract.js` (the compiled build, as `npx chatapi-contract`
- * does); `via: 'source'` runs contract/cli.ts through tsx, so that the tests see the current source.
+ * does); `via: 'source'` runs contract/main.ts through tsx, so that the tests see the current source.
  */
 export function runCli(
   args: string[],
@@ -72,13 +72,13 @@ function newestSource(dir: string): number {
 }
 
 /**
- * The bin runs build/contract/cli.js. `npm test` builds first; a bare `vitest run` may find the
+ * The bin runs build/contract/main.js. `npm test` builds first; a bare `vitest run` may find the
  * build missing or older than the source, and then compiles it (tsc emits even if another part of
  * the project has type errors, which the typecheck reports anyway).
  */
 export function ensureBuilt(): void {
-  const built = join(ROOT, 'build', 'contract', 'cli.js');
+  const built = join(ROOT, 'build', 'contract', 'main.js');
   const stale = !existsSync(built) || statSync(built).mtimeMs < Math.max(newestSource(join(ROOT, 'contract')), newestSource(join(ROOT, 'description')));
   if (stale) spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
-  if (!existsSync(built)) throw new Error('build/contract/cli.js is missing after tsc -p tsconfig.build.json');
+  if (!existsSync(built)) throw new Error('build/contract/main.js is missing after tsc -p tsconfig.build.json');
 }

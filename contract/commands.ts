@@ -1,0 +1,18 @@
+// The subcommands of `chatapi-contract`. With no subcommand (or `run`) the command checks a
+// deployment (cli.ts); the others are loaded only when named, so that each starts with no more
+// than it needs. Every command module exports `main(argv, io)` and returns its exit code.
+import type { Io } from './io.js';
+
+export interface CommandModule {
+  main(argv: string[], io: Io): Promise<number>;
+}
+
+export interface CommandEntry {
+  /** One line for `chatapi-contract --help`. */
+  summary: string;
+  load(): Promise<CommandModule>;
+}
+
+export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
+  run: { summary: 'check a deployment against the description (the default)', load: () => import('./cli.js') },
+};
