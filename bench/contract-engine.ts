@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunReport } from '../contract/report.js';
+import type { RunReport } from '../contract/engine/report.js';
 import { freePort } from '../mock/prism.js';
 import { packageRoot } from '../description/bundle.js';
 import { measureLoad } from './lib/load.js';
@@ -45,7 +45,7 @@ async function contract(args: string[], env: NodeJS.ProcessEnv = { CHATAPI_LONG_
   }
 }
 
-const requests = (report: RunReport, kind?: string) => report.checks.filter((c) => !kind || c.kind === kind).reduce((sum, c) => sum + c.requests, 0);
+const requests = (report: RunReport, suite?: string) => report.checks.filter((c) => !suite || c.suite === suite).reduce((sum, c) => sum + c.requests, 0);
 const fmt = (n: number, digits = 0) => n.toFixed(digits);
 
 async function main(): Promise<void> {
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const fuzzRequests = requests(fuzz.report, 'fuzz');
   // The events method holds each request for the long poll (1 s) when there is nothing new: its
   // check takes the whole phase's time. The other operations show what the engine itself sustains.
-  const quick = fuzz.report.checks.filter((c) => c.kind === 'fuzz' && !c.id.startsWith('getEvents/'));
+  const quick = fuzz.report.checks.filter((c) => c.suite === 'fuzz' && !c.id.startsWith('getEvents/'));
   const perCheck = quick.map((c) => c.requests / (c.durationMs / 1000)).sort((a, b) => a - b);
   const medianPerCheck = perCheck[Math.floor(perCheck.length / 2)] ?? 0;
   const lines = [

@@ -1,45 +1,37 @@
-// The command line, parsed with node:util's parseArgs (strict: an unknown option is an error) and
-// checked before anything is sent. Bad arguments are a UsageError: exit 2.
-import { randomInt } from 'node:crypto';
+// The run command's line, parsed with node:util's parseArgs (strict: an unknown option is an
+// error). The run's options are checked by the engine (options.ts), as for `contractTests()`; this
+// file only knows the flags' spelling and the report files. Bad arguments are a UsageError: exit 2.
 import { parseArgs } from 'node:util';
-import { CHECK_NAMES } from './conformance.js';
-import { PHASES, type Phase } from './checks/types.js';
+import { DEFAULT_MAX_EXAMPLES, DEFAULT_RATE, DEFAULT_TIMEOUT_MS, type ContractRunInput } from './engine/options.js';
+import { PHASES } from './engine/phases.js';
 
 export class UsageError extends Error {}
 
-export interface CliOptions {
-  baseUrl: string;
-  token: string;
-  webhookPort?: number;
-  webhookUrl?: string;
-  readOnly: boolean;
-  stateless: boolean;
-  ratePerSecond: number;
-  timeoutMs: number;
+export interface ReportFiles {
   junit?: string;
   json?: string;
-  phases: Phase[];
-  checks?: string[];
-  excludeChecks?: string[];
-  seed: number;
-  maxExamples: number;
-  maxResponseTimeMs?: number;
+  har?: string;
+  ndjson?: string;
 }
 
-export const DEFAULT_MAX_EXAMPLES = 25;
+export interface CommandLine {
+  input: ContractRunInput;
+  reports: ReportFiles;
+  /** `--replay ID`: send the request of one finding again, from `--from FILE`. */
+  replay?: { id: string; from: string };
+}
 
-export const DEFAULT_RATE = 20;
-/** Longer than a long poll is held (the stub: 25 s), or every events check would time out. */
-export const DEFAULT_TIMEOUT_MS = 30_000;
-
-export const USAGE = `Usage: chatapi-contract --base-url URL --token TOKEN [options]
+export function usage(checkNames: readonly string[]): string {
+  return `Usage: chatapi-contract [run] --base-url URL --token TOKEN [options]
+       chatapi-contract --replay ID --from REPORT --base-url URL --token TOKEN
 
 Checks a Chat API deployment against the bundled description, operation by operation.
 
   --base-url URL      the deployment, e.g. https://bot.jaicp.com or http://127.0.0.1:3000
                       (paths /chatapi/{token}/... are appended)
   --token TOKEN       the channel token (or the environment variable CHATAPI_CONTRACT_TOKEN)
-  --webhook-port N    start a webhook receiver on 127.0.0.1:N; the deployment must post to it
+  --webhook-port N    start a webhook receiver on 127.0.0.1:N (0: any free port); the deployment
+                      must post to it, or the webhook checks fail
   --webhook-url URL   the address the deployment posts to, when it differs from
                       http://127.0.0.1:N/ (a tunnel, a proxy); needs --webhook-port
   --read-only         only calls with no lasting effect; the other checks are reported not run
@@ -52,43 +44,32 @@ Checks a Chat API deployment against the bundled description, operation by opera
                       ${PHASES.join(', ')}
   --checks LIST       only these checks (comma-separated), e.g. not_a_server_error,behaviour
   --exclude-checks L  every check but these
-                      checks: ${CHECK_NAMES.join(', ')}
+                      checks: ${checkNames.join(', ')}
   --seed N            the fuzz phase's seed (printed at the start of every run): replays a run
   --max-examples N    generated requests per operation and kind in the fuzz phase (default ${DEFAULT_MAX_EXAMPLES})
   --max-response-time MS
                       turns on max_response_time: any answer slower than MS is a violation
   --junit FILE        write a JUnit XML report
-  --json FILE         write a JSON report
+  --json FILE         write a JSON report (every check, every finding with its request and response)
+  --ndjson FILE       write the run as NDJSON (a line per check, per finding, and the summary)
+  --har FILE          write every exchange as HAR 1.2, each with its operation and findings
+  --replay ID         send the request of the finding ID (printed as {f-…} under it) again and
+                      judge the answer; --from names the JSON, NDJSON or HAR report that holds it
   -h, --help          show this help
 
-Exit codes: 0 every check passed; 1 a check failed (the target breaks the contract);
-2 the run could not be made or did not complete (bad arguments, unreachable target, interrupted).`;
+Exit codes: 0 every check passed (for --replay: the finding is gone); 1 a check failed (the
+target breaks the contract); 2 the run could not be made or did not complete (bad arguments,
+unreachable target, token refused, a target that looks stateless without --stateless, interrupted).`;
+}
 
-function positiveNumber(name: string, raw: string | undefined, fallback: number, integer: boolean): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new UsageError(`--${name} must be a positive ${integer ? 'integer' : 'number'}, not ${JSON.stringify(raw)}`);
-  }
+function file(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!value) throw new UsageError(`--${name} needs a file name`);
   return value;
 }
 
-function httpUrl(name: string, raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new UsageError(`--${name} is not a URL: ${JSON.stringify(raw)}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--${name} must be an http(s) URL, not ${url.protocol}`);
-  if (url.search || url.hash) throw new UsageError(`--${name} must not have a query or a fragment`);
-  // fetch refuses URLs with credentials, and they would end up in the output.
-  if (url.username || url.password) throw new UsageError(`--${name} must not contain credentials`);
-  return url.toString().replace(/\/+$/, '');
-}
-
-/** Returns the options, `'help'` for --help, or throws UsageError. */
-export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions | 'help' {
+/** The command line as options for the engine, or `'help'`; throws UsageError. */
+export function parseCommandLine(argv: string[]): CommandLine | 'help' {
   let values;
   try {
     ({ values } = parseArgs({
@@ -100,12 +81,16 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
         token: { type: 'string' },
         'webhook-port': { type: 'string' },
         'webhook-url': { type: 'string' },
-        'read-only': { type: 'boolean', default: false },
-        stateless: { type: 'boolean', default: false },
+        'read-only': { type: 'boolean' },
+        stateless: { type: 'boolean' },
         rate: { type: 'string' },
         timeout: { type: 'string' },
         junit: { type: 'string' },
         json: { type: 'string' },
+        ndjson: { type: 'string' },
+        har: { type: 'string' },
+        replay: { type: 'string' },
+        from: { type: 'string' },
         phases: { type: 'string' },
         checks: { type: 'string' },
         'exclude-checks': { type: 'string' },
@@ -119,58 +104,34 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     throw new UsageError((error as Error).message);
   }
   if (values.help) return 'help';
-
-  if (!values['base-url']) throw new UsageError('--base-url is required');
-  const token = values.token ?? env.CHATAPI_CONTRACT_TOKEN;
-  if (!token) throw new UsageError('--token is required (or set CHATAPI_CONTRACT_TOKEN)');
-  if (token.includes('/')) throw new UsageError('--token cannot contain "/": it is a path segment');
-
-  const options: CliOptions = {
-    baseUrl: httpUrl('base-url', values['base-url']),
-    token,
+  const input: ContractRunInput = {
+    baseUrl: values['base-url'],
+    token: values.token,
+    webhookPort: values['webhook-port'],
+    webhookUrl: values['webhook-url'],
     readOnly: values['read-only'],
     stateless: values.stateless,
-    ratePerSecond: positiveNumber('rate', values.rate, DEFAULT_RATE, false),
-    timeoutMs: positiveNumber('timeout', values.timeout, DEFAULT_TIMEOUT_MS, true),
-    phases: values.phases === undefined ? [...PHASES] : list('phases', values.phases, PHASES) as Phase[],
-    seed: values.seed === undefined ? randomInt(1, 2 ** 31 - 1) : seedOf(values.seed),
-    maxExamples: positiveNumber('max-examples', values['max-examples'], DEFAULT_MAX_EXAMPLES, true),
+    ratePerSecond: values.rate,
+    timeoutMs: values.timeout,
+    phases: values.phases,
+    checks: values.checks,
+    excludeChecks: values['exclude-checks'],
+    seed: values.seed,
+    maxExamples: values['max-examples'],
+    maxResponseTimeMs: values['max-response-time'],
   };
-  if (values.checks !== undefined) options.checks = list('checks', values.checks, CHECK_NAMES);
-  if (values['exclude-checks'] !== undefined) options.excludeChecks = list('exclude-checks', values['exclude-checks'], CHECK_NAMES);
-  if (values['max-response-time'] !== undefined) options.maxResponseTimeMs = positiveNumber('max-response-time', values['max-response-time'], 0, true);
-  if (values['webhook-port'] !== undefined) {
-    const port = positiveNumber('webhook-port', values['webhook-port'], 0, true);
-    if (port > 65535) throw new UsageError(`--webhook-port must be at most 65535, not ${port}`);
-    options.webhookPort = port;
+  for (const key of Object.keys(input) as Array<keyof ContractRunInput>) if (input[key] === undefined) delete input[key];
+  const reports: ReportFiles = {};
+  for (const name of ['junit', 'json', 'ndjson', 'har'] as const) {
+    const path = file(name, values[name]);
+    if (path !== undefined) reports[name] = path;
   }
-  if (values['webhook-url'] !== undefined) {
-    if (options.webhookPort === undefined) throw new UsageError('--webhook-url needs --webhook-port: the receiver listens on that port');
-    options.webhookUrl = httpUrl('webhook-url', values['webhook-url']);
-  }
-  if (values.junit !== undefined) {
-    if (!values.junit) throw new UsageError('--junit needs a file name');
-    options.junit = values.junit;
-  }
-  if (values.json !== undefined) {
-    if (!values.json) throw new UsageError('--json needs a file name');
-    options.json = values.json;
-  }
-  return options;
-}
-
-/** A comma-separated list of known names, in the order given. */
-function list(name: string, raw: string, known: readonly string[]): string[] {
-  const items = raw.split(',').map((item) => item.trim()).filter(Boolean);
-  if (items.length === 0) throw new UsageError(`--${name} needs at least one of: ${known.join(', ')}`);
-  const unknown = items.filter((item) => !known.includes(item));
-  if (unknown.length > 0) throw new UsageError(`--${name}: unknown ${unknown.map((u) => JSON.stringify(u)).join(', ')} (known: ${known.join(', ')})`);
-  // --phases keeps the run's order, whatever order they were given in.
-  return name === 'phases' ? known.filter((k) => items.includes(k)) : items;
-}
-
-function seedOf(raw: string): number {
-  const seed = Number(raw);
-  if (!Number.isInteger(seed) || Math.abs(seed) > 2 ** 31 - 1) throw new UsageError(`--seed must be an integer of at most 31 bits, not ${JSON.stringify(raw)}`);
-  return seed;
+  const line: CommandLine = { input, reports };
+  if (values.replay !== undefined) {
+    if (!values.replay) throw new UsageError('--replay needs a finding id (f-…)');
+    const from = file('from', values.from);
+    if (!from) throw new UsageError('--replay needs --from: the report (JSON, NDJSON or HAR) that holds the finding');
+    line.replay = { id: values.replay, from };
+  } else if (values.from !== undefined) throw new UsageError('--from goes with --replay');
+  return line;
 }

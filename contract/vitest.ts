@@ -1,27 +1,23 @@
-// `chatapi-contract/vitest`: the contract suite inside a consumer's own vitest run. Every check of
-// the engine becomes a test (a `describe` per operation, an `it` per check); the failure message is
-// the check's report with its violations, as `chatapi-contract` prints it.
-//
-// The whole suite runs once, on the first test that needs it, in the engine's order and phases
-// (final and coverage checks judge the others), and each test waits for its own check's result.
-// What this file uses of the engine is gathered in `engine` below, so that it is one place to adapt.
+// `chatapi-contract/vitest`: the contract suite inside a consumer's own vitest run. It is the same
+// run as the command's (ContractRun: options, receiver, preflight, probe, phases); every check
+// becomes a test (a `describe` per operation, an `it` per check) whose failure message is the
+// check's report, as `chatapi-contract` prints it. A first test says whether the run could be
+// made at all (bad options, target unreachable, token refused): when not, it fails with the reason
+// in one message and every check's test is skipped with it, instead of failing 100 times over.
 import { afterAll, describe, it } from 'vitest';
-import { Description } from '../description/index.js';
-import { DEFAULT_MAX_EXAMPLES, DEFAULT_RATE, DEFAULT_TIMEOUT_MS } from './args.js';
-import { buildChecks } from './checks/index.js';
-import { PHASES, type Check, type CheckResult, type Phase } from './checks/types.js';
-import type { OperationSpec } from '../description/operations.js';
-import { formatResult } from './reporters/console.js';
-import { runChecks, type RunOutcome } from './runner.js';
-import { ClientIds, newRunId, tokenMasker } from './safety.js';
-import { runController, runHttpClient, runnerOptions, type RunOptions } from './session.js';
-import { WebhookReceiver } from './webhook-receiver.js';
+import { chatApiProfile } from './chatapi/profile.js';
+import type { Check, CheckResult, Verdict } from './engine/check.js';
+import { OptionsError, type ContractRunInput } from './engine/options.js';
+import type { Phase } from './engine/phases.js';
+import { formatResult } from './engine/reporters/console.js';
+import type { RunReport } from './engine/report.js';
+import { ContractRun } from './engine/run.js';
 
 export interface ContractTestOptions {
   /** The deployment under test, e.g. `http://127.0.0.1:3000` or `https://bot.jaicp.com`. */
   baseUrl: string;
-  /** Its channel token. */
-  token: string;
+  /** Its channel token (CHATAPI_CONTRACT_TOKEN is read when it is undefined). */
+  token: string | undefined;
   /** Listen for webhooks on this port (0: any free port) and run the webhook checks. */
   webhookPort?: number;
   /** The address the target posts webhooks to, when it is not the receiver's own (a tunnel, a proxy). */
@@ -61,58 +57,29 @@ export interface ContractTestsConfig {
   testTimeoutMs?: number;
 }
 
-/** The engine's pieces this integration uses. */
-const engine = {
-  /** Every check of the suite, from the bundled description (synchronous: tests are registered at collection). */
-  checks(): { checks: Check[]; operations: OperationSpec[] } {
-    const { operations } = Description.load();
-    return { checks: buildChecks(operations), operations };
-  },
-
-  /** Runs the suite as `chatapi-contract` does (cli.ts), reporting each result as it comes. */
-  async run(checks: Check[], operations: OperationSpec[], options: ContractTestOptions, onResult: (result: CheckResult) => void): Promise<RunOutcome> {
-    const description = Description.load();
-    const validator = description.schemas;
-    const runId = newRunId();
-    const clientIds = new ClientIds(runId);
-    const mask = tokenMasker(options.token);
-    const controller = runController();
-    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const runOptions: RunOptions = {
-      baseUrl: options.baseUrl,
-      token: options.token,
-      readOnly: options.readOnly ?? false,
-      stateless: options.stateless ?? false,
-      ratePerSecond: options.ratePerSecond ?? DEFAULT_RATE,
-      timeoutMs,
-      phases: options.phases ?? [...PHASES],
-      checks: options.checks,
-      excludeChecks: options.excludeChecks,
-      seed: options.seed ?? DEFAULT_SEED,
-      maxExamples: options.maxExamples ?? DEFAULT_MAX_EXAMPLES,
-      maxResponseTimeMs: options.maxResponseTimeMs,
-    };
-    const http = runHttpClient(runOptions, clientIds, mask, controller.signal);
-    let receiver: WebhookReceiver | undefined;
-    const webhookOp = operations.find((op) => op.kind === 'webhook');
-    if (options.webhookPort !== undefined && webhookOp?.requestBody) {
-      receiver = await WebhookReceiver.start({ port: options.webhookPort, validator, schemaPointer: webhookOp.requestBody.schemaPointer, mask });
-      await options.onWebhookReceiver?.(options.webhookUrl ?? receiver.url);
-    }
-    try {
-      return await runChecks(checks, runnerOptions(description, runOptions, { runId, clientIds, http, controller, webhook: receiver, concurrency: options.concurrency ?? 4, onResult }));
-    } finally {
-      await receiver?.close();
-    }
-  },
-};
-
-/** The `describe` a check belongs to: its operation, or the kind of check that spans several. */
-function groupOf(check: Check, operationIds: Set<string>): string {
-  const [head, rest] = check.id.split('/', 2);
+/** The `describe` a check belongs to: its operation, or the suite of those that span several. */
+function groupOf(item: Check | Verdict, operationIds: Set<string>): string {
+  const [head, rest] = item.id.split('/', 2);
   if (head !== undefined && operationIds.has(head)) return head;
   if (head === 'exercised' && rest !== undefined && operationIds.has(rest)) return rest;
-  return head ?? check.kind;
+  return head ?? item.suite;
+}
+
+interface Pending {
+  promise: Promise<CheckResult>;
+  resolve(result: CheckResult): void;
+  reject(error: Error): void;
+}
+
+function pending(): Pending {
+  let resolve!: (r: CheckResult) => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<CheckResult>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined); // a test that never ran must not leave an unhandled rejection
+  return { promise, resolve, reject };
 }
 
 /**
@@ -121,53 +88,71 @@ function groupOf(check: Check, operationIds: Set<string>): string {
  * starts in a `beforeAll`, such as `startStub()`.
  */
 export function contractTests(options: ContractTestOptions | (() => ContractTestOptions | Promise<ContractTestOptions>), config: ContractTestsConfig = {}): void {
-  const { checks, operations } = engine.checks();
-  const operationIds = new Set(operations.map((op) => op.operationId));
-  const waiting = new Map<string, { promise: Promise<CheckResult>; resolve: (r: CheckResult) => void; reject: (e: Error) => void }>();
-  for (const check of checks) {
-    let resolve!: (r: CheckResult) => void;
-    let reject!: (e: Error) => void;
-    const promise = new Promise<CheckResult>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    promise.catch(() => undefined); // a test that never ran must not leave an unhandled rejection
-    waiting.set(check.id, { promise, resolve, reject });
-  }
-
-  let run: Promise<void> | undefined;
-  const start = () =>
-    (run ??= (async () => {
-      const resolved = typeof options === 'function' ? await options() : options;
-      const outcome = await engine.run(checks, operations, resolved, (result) => waiting.get(result.id)?.resolve(result));
-      // Checks the run never reached (it was cut short) fail with the reason.
-      const reason = outcome.incomplete ?? 'the run ended without this check';
-      for (const entry of waiting.values()) entry.reject(new Error(`the contract run did not complete: ${reason}`));
-    })().catch((error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
-      for (const entry of waiting.values()) entry.reject(new Error(`the contract run could not be made: ${message}`));
-    }));
-
-  const groups = new Map<string, Check[]>();
-  for (const check of checks) {
-    const group = groupOf(check, operationIds);
-    groups.set(group, [...(groups.get(group) ?? []), check]);
-  }
   const timeout = config.testTimeoutMs ?? 180_000;
+  describe(config.name ?? 'Chat API contract', async () => {
+    const plan = await ContractRun.plan(chatApiProfile());
+    const items = [...plan.checks, ...plan.verdicts];
+    const waiting = new Map(items.map((item) => [item.id, pending()]));
+    let made: Promise<string | undefined> | undefined;
+    let finished: Promise<RunReport | undefined> | undefined;
 
-  describe(config.name ?? 'Chat API contract', () => {
+    /** Starts the run once; resolves when the checks start (undefined) or with why the run cannot be made. */
+    const start = () => {
+      if (made) return made;
+      let ready!: (why: string | undefined) => void;
+      made = new Promise((resolve) => (ready = resolve));
+      finished = (async () => {
+        const given = typeof options === 'function' ? await options() : options;
+        const { onWebhookReceiver, ...rest } = given;
+        const input: ContractRunInput = { seed: DEFAULT_SEED, ...rest };
+        const run = ContractRun.create(plan, input, 'fields');
+        const report = await run.execute({
+          checksStarting: () => ready(undefined),
+          result: (result) => waiting.get(result.id)?.resolve(result),
+          ...(onWebhookReceiver ? { webhookReceiver: onWebhookReceiver } : {}),
+        });
+        if (report.checks.length === 0 && !report.complete) ready(report.incomplete ?? 'the run could not be made');
+        // Checks the run never reached (it was cut short) fail with the reason.
+        for (const entry of waiting.values()) entry.reject(new Error(`the contract run did not complete: ${report.incomplete ?? 'the run ended without this check'}`));
+        return report;
+      })().catch((error: unknown) => {
+        const message = error instanceof OptionsError ? `contractTests: ${error.message}` : error instanceof Error ? error.message : String(error);
+        ready(message);
+        for (const entry of waiting.values()) entry.reject(new Error(`the contract run could not be made: ${message}`));
+        return undefined;
+      });
+      return made;
+    };
+
     afterAll(async () => {
       // Wait for a run in progress, so that its requests and its receiver end with the file.
-      await run;
+      await finished;
     }, timeout);
+
+    it(
+      'the contract run can be made (options, target, token)',
+      async () => {
+        const why = await start();
+        if (why !== undefined) throw new Error(why);
+      },
+      timeout,
+    );
+
+    const operationIds = new Set(plan.operations.map((op) => op.operationId));
+    const groups = new Map<string, Array<Check | Verdict>>();
+    for (const item of items) {
+      const group = groupOf(item, operationIds);
+      groups.set(group, [...(groups.get(group) ?? []), item]);
+    }
     for (const [group, members] of groups) {
       describe(group, () => {
-        for (const check of members) {
+        for (const item of members) {
           it(
-            check.name,
+            item.name,
             async (context) => {
-              void start();
-              const result = await waiting.get(check.id)!.promise;
+              const why = await start();
+              if (why !== undefined) return context.skip(`the contract run could not be made: ${why}`);
+              const result = await waiting.get(item.id)!.promise;
               if (result.status === 'not run' || result.status === 'not applicable') return context.skip(`${result.status}: ${result.reason ?? ''}`);
               if (result.status === 'failed') throw new Error(formatResult(result));
             },

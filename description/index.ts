@@ -17,6 +17,7 @@ export class Description {
   private operationList?: OperationSpec[];
   private validator?: SchemaValidator;
   private dereferencedCopy?: Promise<OpenApiDocument>;
+  private wholeOperations?: Promise<OperationSpec[]>;
 
   constructor(readonly document: OpenApiDocument) {}
 
@@ -49,6 +50,12 @@ export class Description {
   dereferenced(): Promise<OpenApiDocument> {
     return (this.dereferencedCopy ??= dereferenced(this.document));
   }
+
+  /** The operations with every schema whole (from the dereferenced copy), for generators that walk schemas. */
+  dereferencedOperations(): Promise<OperationSpec[]> {
+    return (this.wholeOperations ??= this.dereferenced().then((schemas) => describeOperations(this.document, { schemas })));
+  }
 }
 
 const loaded = new Map<string, Description>();
+export * from './router.js';

@@ -3,7 +3,7 @@
 // JSON pointer that SchemaValidator understands. Everything the suite checks is derived from here,
 // so a new operation in the description shows up in the suite (and in its coverage report) by itself.
 import type { OpenApiDocument } from './bundle.js';
-import { pointerSegment, resolve, schemaPointer, type Obj } from './pointer.js';
+import { pointerSegment, resolve, schemaPointer, valueAt, type Obj } from './pointer.js';
 
 export type { Obj };
 
@@ -18,6 +18,10 @@ export interface ParameterSpec {
   name: string;
   in: 'path' | 'query' | 'header' | 'cookie';
   required: boolean;
+  /** How the value is serialised (OpenAPI's defaults: `form` + explode for query and cookie, `simple` for path and header). */
+  style: string;
+  explode: boolean;
+  /** The schema (fully dereferenced when the operations were read with `schemas`). */
   schema: Obj;
   schemaPointer: string;
   examples: NamedExample[];
@@ -26,6 +30,8 @@ export interface ParameterSpec {
 export interface BodySpec {
   required: boolean;
   mediaType: string;
+  /** The schema (fully dereferenced when the operations were read with `schemas`). */
+  schema: Obj;
   schemaPointer: string;
   examples: NamedExample[];
 }
@@ -51,10 +57,14 @@ export interface ResponseSpec {
   key: string;
   /** Media type → pointer to its schema (undefined when the media type has none). */
   content: Record<string, string | undefined>;
+  /** Media type → its schema (fully dereferenced when the operations were read with `schemas`). */
+  schemas: Record<string, Obj | undefined>;
   /** Media type → its named examples. */
   examples: Record<string, NamedExample[]>;
   headers: HeaderSpec[];
   links: LinkSpec[];
+  /** The response's `x-` extensions (`x-request-target-limit`…). */
+  extensions: Record<string, unknown>;
 }
 
 export interface OperationSpec {
@@ -80,28 +90,48 @@ function namedExamples(document: OpenApiDocument, holder: Obj, at: string): Name
   }));
 }
 
-function parameters(document: OpenApiDocument, raws: unknown[], at: string): ParameterSpec[] {
+/** Where schema objects are read from: the document itself, or its dereferenced copy. */
+interface Reader {
+  document: OpenApiDocument;
+  schemas?: OpenApiDocument;
+}
+
+/** The schema at `at` (a location in the document): from the dereferenced copy when there is one. */
+function schemaAt(reader: Reader, raw: unknown, at: string): Obj {
+  if (reader.schemas) return (valueAt(reader.schemas, at) ?? {}) as Obj;
+  return raw === undefined ? {} : resolve(reader.document, raw, at).value;
+}
+
+const DEFAULT_STYLE: Record<ParameterSpec['in'], string> = { path: 'simple', header: 'simple', query: 'form', cookie: 'form' };
+
+function parameters(reader: Reader, raws: unknown[], at: string): ParameterSpec[] {
+  const { document } = reader;
   return raws.map((raw, index) => {
     const { value: p, pointer } = resolve(document, raw, `${at}/${index}`);
+    const location = p.in as ParameterSpec['in'];
+    const style = typeof p.style === 'string' ? p.style : DEFAULT_STYLE[location];
     return {
       name: String(p.name),
-      in: p.in as ParameterSpec['in'],
+      in: location,
       required: p.required === true,
-      schema: resolve(document, p.schema, `${pointer}/schema`).value,
+      style,
+      explode: typeof p.explode === 'boolean' ? p.explode : style === 'form',
+      schema: schemaAt(reader, p.schema, `${pointer}/schema`),
       schemaPointer: schemaPointer(p.schema, `${pointer}/schema`),
       examples: namedExamples(document, p, pointer),
     };
   });
 }
 
-function operation(document: OpenApiDocument, kind: OperationSpec['kind'], path: string, item: Obj, itemPointer: string, method: string): OperationSpec {
+function operation(reader: Reader, kind: OperationSpec['kind'], path: string, item: Obj, itemPointer: string, method: string): OperationSpec {
+  const { document } = reader;
   const pointer = `${itemPointer}/${method}`;
   const op = item[method] as Obj;
   // Operation-level parameters override path-level ones with the same name and location.
   const merged = new Map<string, ParameterSpec>();
   for (const p of [
-    ...parameters(document, (item.parameters ?? []) as unknown[], `${itemPointer}/parameters`),
-    ...parameters(document, (op.parameters ?? []) as unknown[], `${pointer}/parameters`),
+    ...parameters(reader, (item.parameters ?? []) as unknown[], `${itemPointer}/parameters`),
+    ...parameters(reader, (op.parameters ?? []) as unknown[], `${pointer}/parameters`),
   ]) {
     merged.set(`${p.in}:${p.name}`, p);
   }
@@ -115,6 +145,7 @@ function operation(document: OpenApiDocument, kind: OperationSpec['kind'], path:
       requestBody = {
         required: body.required === true,
         mediaType,
+        schema: schemaAt(reader, media.schema, `${mediaPointer}/schema`),
         schemaPointer: schemaPointer(media.schema, `${mediaPointer}/schema`),
         examples: namedExamples(document, media, mediaPointer),
       };
@@ -124,10 +155,12 @@ function operation(document: OpenApiDocument, kind: OperationSpec['kind'], path:
   const responses: ResponseSpec[] = Object.entries((op.responses ?? {}) as Obj).map(([key, raw]) => {
     const { value: response, pointer: responsePointer } = resolve(document, raw, `${pointer}/responses/${key}`);
     const content: Record<string, string | undefined> = {};
+    const schemas: Record<string, Obj | undefined> = {};
     const examples: Record<string, NamedExample[]> = {};
     for (const [mediaType, media] of Object.entries((response.content ?? {}) as Record<string, Obj>)) {
       const mediaPointer = `${responsePointer}/content/${pointerSegment(mediaType)}`;
       content[mediaType] = media.schema === undefined ? undefined : schemaPointer(media.schema, `${mediaPointer}/schema`);
+      schemas[mediaType] = media.schema === undefined ? undefined : schemaAt(reader, media.schema, `${mediaPointer}/schema`);
       examples[mediaType] = namedExamples(document, media, mediaPointer);
     }
     const headers = Object.entries((response.headers ?? {}) as Obj).map(([name, rawHeader]) => {
@@ -145,7 +178,8 @@ function operation(document: OpenApiDocument, kind: OperationSpec['kind'], path:
       if (typeof link.operationId !== 'string') return [];
       return [{ name, operationId: link.operationId, parameters: (link.parameters ?? {}) as Record<string, unknown>, description: typeof link.description === 'string' ? link.description : undefined }];
     });
-    return { key, content, examples, headers, links };
+    const extensions = Object.fromEntries(Object.entries(response).filter(([name]) => name.startsWith('x-')));
+    return { key, content, schemas, examples, headers, links, extensions };
   });
 
   return {
@@ -162,8 +196,13 @@ function operation(document: OpenApiDocument, kind: OperationSpec['kind'], path:
   };
 }
 
-/** Every operation of the description, paths first, in document order. */
-export function describeOperations(document: OpenApiDocument): OperationSpec[] {
+/**
+ * Every operation of the description, paths first, in document order. With `schemas` (the
+ * document's dereferenced copy) every schema object is whole, with no `$ref` left to follow; the
+ * pointers still name the document's own places (and components), for the validator and messages.
+ */
+export function describeOperations(document: OpenApiDocument, options: { schemas?: OpenApiDocument } = {}): OperationSpec[] {
+  const reader: Reader = { document, ...(options.schemas ? { schemas: options.schemas } : {}) };
   const result: OperationSpec[] = [];
   for (const [kind, root, base] of [
     ['path', document.paths, '#/paths'],
@@ -173,7 +212,7 @@ export function describeOperations(document: OpenApiDocument): OperationSpec[] {
       const itemPointer = `${base}/${pointerSegment(path)}`;
       const { value: item } = resolve(document, raw, itemPointer);
       for (const method of HTTP_METHODS) {
-        if (item[method]) result.push(operation(document, kind, path, item, itemPointer, method));
+        if (item[method]) result.push(operation(reader, kind, path, item, itemPointer, method));
       }
     }
   }

@@ -1098,6 +1098,32 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /**
+         * @description The request line is longer than the server takes (`x-request-target-limit`: 8 KiB of path and
+         *     query string, after percent-encoding), answered before any operation is reached. A `query` of
+         *     4,096 characters fits as ASCII but not as Cyrillic or emoji (up to 12 bytes each once encoded):
+         *     send long text in the body (`POST /chatapi/{token}`) instead.
+         */
+        UriTooLong: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /**
+         * @description The request's headers (the request line included) are larger than the server takes
+         *     (`x-header-limit`: 16 KiB), answered before any operation is reached.
+         */
+        HeadersTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description The request breaks the description (a parameter or the body), or its body is not JSON. */
         BadRequest: {
             headers: {
@@ -1216,6 +1242,8 @@ export interface operations {
             400: components["responses"]["BadParameter"];
             401: components["responses"]["UnknownToken"];
             404: components["responses"]["NoSuchPath"];
+            414: components["responses"]["UriTooLong"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     sendMessage: {
@@ -1250,7 +1278,9 @@ export interface operations {
             401: components["responses"]["UnknownToken"];
             404: components["responses"]["NoSuchPath"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     sendMessageAsync: {
@@ -1285,7 +1315,9 @@ export interface operations {
             401: components["responses"]["UnknownToken"];
             404: components["responses"]["NoSuchPath"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getEvents: {
@@ -1335,6 +1367,8 @@ export interface operations {
             400: components["responses"]["BadParameter"];
             401: components["responses"]["UnknownToken"];
             404: components["responses"]["NoSuchPath"];
+            414: components["responses"]["UriTooLong"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getHistory: {
@@ -1371,6 +1405,8 @@ export interface operations {
             400: components["responses"]["BadParameter"];
             401: components["responses"]["UnknownToken"];
             404: components["responses"]["NoSuchPath"];
+            414: components["responses"]["UriTooLong"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     loadState: {
@@ -1402,6 +1438,8 @@ export interface operations {
             400: components["responses"]["BadParameter"];
             401: components["responses"]["UnknownToken"];
             404: components["responses"]["NoSuchPath"];
+            414: components["responses"]["UriTooLong"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     saveState: {
@@ -1438,7 +1476,9 @@ export interface operations {
             401: components["responses"]["UnknownToken"];
             404: components["responses"]["NoSuchPath"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getMessageStatus: {
@@ -1475,6 +1515,8 @@ export interface operations {
             400: components["responses"]["BadParameter"];
             401: components["responses"]["UnknownToken"];
             404: components["responses"]["MessageNotFound"];
+            414: components["responses"]["UriTooLong"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     setMessageStatus: {
@@ -1515,7 +1557,9 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["UnknownToken"];
             404: components["responses"]["MessageNotFound"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     setMessageStatuses: {
@@ -1552,7 +1596,9 @@ export interface operations {
             401: components["responses"]["UnknownToken"];
             404: components["responses"]["MessageNotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            414: components["responses"]["UriTooLong"];
             415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     getNotReadCount: {
@@ -1584,6 +1630,8 @@ export interface operations {
             400: components["responses"]["BadParameter"];
             401: components["responses"]["UnknownToken"];
             404: components["responses"]["NoSuchPath"];
+            414: components["responses"]["UriTooLong"];
+            431: components["responses"]["HeadersTooLarge"];
         };
     };
     receiveChatApiMessage: {

@@ -4,15 +4,15 @@
 
 /** The statuses each operation of the description documents, by operationId. */
 export const DOCUMENTED_STATUSES = {
-  sendMessageSimple: [200, 400, 401, 404],
-  sendMessage: [200, 400, 401, 404, 413, 415],
-  sendMessageAsync: [200, 400, 401, 404, 413, 415],
-  getEvents: [200, 400, 401, 404],
-  getHistory: [200, 400, 401, 404],
-  loadState: [200, 400, 401, 404],
-  saveState: [200, 400, 401, 404, 413, 415],
-  getMessageStatus: [200, 400, 401, 404],
-  setMessageStatus: [200, 400, 401, 404, 415],
-  setMessageStatuses: [200, 400, 401, 404, 413, 415],
-  getNotReadCount: [200, 400, 401, 404],
+  sendMessageSimple: [200, 400, 401, 404, 414, 431],
+  sendMessage: [200, 400, 401, 404, 413, 414, 415, 431],
+  sendMessageAsync: [200, 400, 401, 404, 413, 414, 415, 431],
+  getEvents: [200, 400, 401, 404, 414, 431],
+  getHistory: [200, 400, 401, 404, 414, 431],
+  loadState: [200, 400, 401, 404, 414, 431],
+  saveState: [200, 400, 401, 404, 413, 414, 415, 431],
+  getMessageStatus: [200, 400, 401, 404, 414, 431],
+  setMessageStatus: [200, 400, 401, 404, 414, 415, 431],
+  setMessageStatuses: [200, 400, 401, 404, 413, 414, 415, 431],
+  getNotReadCount: [200, 400, 401, 404, 414, 431],
 } as const;

@@ -6,13 +6,20 @@
 // - an empty query value (`?cid=`) is taken for an absent parameter, so `minLength: 1` is not applied;
 // - a body it cannot take (over 1 MiB, compressed, not UTF-8, cut short) is answered here, read by the
 //   project's one body reader, as the stub answers it.
-// The guard answers those itself with the description's 400 (an `Error` body, as the stub does)
+// - a request line or headers past the description's limits get Node's bare 431 (no body), and an
+//   HTTP request Node's parser refuses gets a bare 400: answered here as the stub answers them;
+// - a path the description does not have gets Prism's own problem+json 404, and a method a path
+//   lacks a 405 without `Allow` (RFC 9110 § 15.5.6): routed here by the description and answered
+//   as the stub answers them.
+// The guard answers those itself with the description's errors (an `Error` body, as the stub does)
 // and passes everything else through to Prism untouched.
 import { createServer, request as forward, type Server, type ServerResponse } from 'node:http';
 import { isJsonMediaType, readBody } from '../client/webhook/read-body.js';
-import { BODY_LIMIT_BYTES } from '../server-stub/errors.js';
+import { BODY_LIMIT_BYTES, Errors, type StubError } from '../server-stub/errors.js';
 import { bodyProblemError } from '../server-stub/json-body.js';
+import { answerParserErrors, type TransportLimits } from '../server-stub/transport-limits.js';
 import { malformedPart } from '../description/percent-escapes.js';
+import type { Router } from '../description/router.js';
 
 export interface Guard {
   server: Server;
@@ -25,6 +32,10 @@ export interface GuardOptions {
   upstream: { host: string; port: number };
   /** Query parameters whose schema forbids an empty value (derived from the description). */
   nonEmptyQuery: ReadonlySet<string>;
+  /** The description's request-line and header limits (its 414 and 431). */
+  limits: TransportLimits;
+  /** The description's operations by path: what a 405's `Allow` lists. */
+  router: Router;
 }
 
 /** The largest body: the stub's limit, as the description's 413 says. */
@@ -42,9 +53,24 @@ function emptyQueryValue(url: string, nonEmpty: ReadonlySet<string>): string | u
   return undefined;
 }
 
+/** The description's answer to a request no operation takes: 404 for its path, 405 (with Allow) for its method. */
+function unrouted(router: Router, method: string, url: string): StubError | undefined {
+  const { pathname } = new URL(url, 'http://mock');
+  const match = router.match(method, pathname);
+  if (match.kind === 'outside' || match.kind === 'unknown') return Errors.routeNotFound(method, pathname);
+  if (match.kind === 'method') return Errors.methodNotAllowed(method, match.allowed.map((op) => op.method).join(','));
+  return undefined;
+}
+
 export function startGuard(options: GuardOptions): Promise<Guard> {
-  const server = createServer((req, res) => {
+  const server = createServer({ maxHeaderSize: options.limits.headers }, (req, res) => {
     const url = req.url ?? '/';
+    if (Buffer.byteLength(url) > options.limits.requestTarget) {
+      req.resume();
+      const error = Errors.uriTooLong(options.limits.requestTarget);
+      res.writeHead(error.status, { 'content-type': 'application/json' }).end(JSON.stringify(error.toBody()));
+      return;
+    }
     const bad = malformedPart(url);
     if (bad) {
       req.resume();
@@ -53,6 +79,14 @@ export function startGuard(options: GuardOptions): Promise<Guard> {
         path: bad.name,
         message: 'must be percent-encoded UTF-8',
       });
+      return;
+    }
+    // A CORS preflight is Prism's to answer (a browser's front end asks it before every call).
+    const preflight = req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
+    const refused = preflight ? undefined : unrouted(options.router, req.method ?? 'GET', url);
+    if (refused) {
+      req.resume();
+      res.writeHead(refused.status, { 'content-type': 'application/json', ...refused.headers }).end(JSON.stringify(refused.toBody()));
       return;
     }
     const empty = emptyQueryValue(url, options.nonEmptyQuery);
@@ -89,6 +123,7 @@ export function startGuard(options: GuardOptions): Promise<Guard> {
       upstream.end(body);
     });
   });
+  answerParserErrors(server, options.limits);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

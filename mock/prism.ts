@@ -7,10 +7,12 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describeOperations } from '../description/operations.js';
-import { parameterValid } from '../contract/schema-values.js';
+import { parameterValid } from '../contract/engine/requests/parameters.js';
 import { BUNDLE_JSON, BUNDLE_YAML, loadDescription } from '../description/bundle.js';
 import { SchemaValidator } from '../description/schemas.js';
 import { startGuard } from './guard.js';
+import { Router } from '../description/router.js';
+import { transportLimits } from '../server-stub/transport-limits.js';
 
 export interface PrismOptions {
   port?: number;
@@ -87,20 +89,28 @@ export async function startPrism(options: PrismOptions = {}): Promise<RunningPri
   const entry = prismEntry(); // before anything listens: a missing Prism leaves nothing behind
   // Prism listens on a private loopback port behind the guard, which takes the public one.
   const prismPort = await freePort('127.0.0.1');
-  const guard = await startGuard({ host, port: options.port ?? 0, upstream: { host: '127.0.0.1', port: prismPort }, nonEmptyQuery: nonEmptyQueryParameters() });
+  const document = loadDescription();
+  const guard = await startGuard({
+    host,
+    port: options.port ?? 0,
+    upstream: { host: '127.0.0.1', port: prismPort },
+    nonEmptyQuery: nonEmptyQueryParameters(document),
+    limits: transportLimits(document),
+    router: new Router(describeOperations(document)),
+  });
   const address = guard.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  let document = BUNDLE_YAML;
+  let served = BUNDLE_YAML;
   let cleanup = () => guard.close();
   if (options.patchDocument) {
     const dir = await mkdtemp(join(tmpdir(), 'chatapi-prism-'));
     const bundle = JSON.parse(await readFile(BUNDLE_JSON, 'utf8')) as Record<string, unknown>;
     options.patchDocument(bundle);
-    document = join(dir, 'openapi.json');
-    await writeFile(document, JSON.stringify(bundle));
+    served = join(dir, 'openapi.json');
+    await writeFile(served, JSON.stringify(bundle));
     cleanup = () => Promise.all([guard.close(), rm(dir, { recursive: true, force: true })]).then(() => undefined);
   }
-  const args = ['mock', document, '-h', '127.0.0.1', '-p', String(prismPort), '-v', options.verbosity ?? 'warn'];
+  const args = ['mock', served, '-h', '127.0.0.1', '-p', String(prismPort), '-v', options.verbosity ?? 'warn'];
   if (options.dynamic) args.push('-d', '--seed', options.seed ?? 'chatapi');
   // Node runs Prism's script itself: the PID we hold is Prism's, with no shell or shim between.
   const child = spawn(process.execPath, [entry, ...args], { stdio: options.inheritOutput ? 'inherit' : ['ignore', 'pipe', 'pipe'] });

@@ -14,6 +14,7 @@ import { chatApiHandlers } from './routes/chat-api.js';
 import { controlRouter, type ControlDeps } from './routes/control.js';
 import { staticRoutes } from './routes/static.js';
 import { maskPath, type TokenRegistry } from './tokens.js';
+import { rejectLongRequestTargets, type TransportLimits } from './transport-limits.js';
 
 export interface AppDeps {
   /** The Chat API description as the validator takes it (`chatApiSpecForValidator`). */
@@ -27,6 +28,8 @@ export interface AppDeps {
   logError: Log;
   /** One line per request, or nothing. */
   logRequest?: Log;
+  /** The description's transport limits (a longer request target gets its 414). */
+  limits: TransportLimits;
 }
 
 /** Browsers call the stub from the developer's own origin: allow it, and answer preflights. */
@@ -84,6 +87,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
 
   app.use(cors);
+  app.use(rejectLongRequestTargets(deps.limits));
   app.use(rejectMalformedEscapes());
   if (deps.logRequest) app.use(requestLogger(deps.logRequest));
 

@@ -80,6 +80,19 @@ export const Errors = {
     new StubError(400, 'chatapi.request.malformed_escape', `The ${location} has a malformed percent escape: ${JSON.stringify(text)}.`, [
       { location, path, message: 'must be percent-encoded UTF-8 (a % followed by two hex digits, forming valid UTF-8)' },
     ]),
+  uriTooLong: (limit: number) =>
+    new StubError(414, 'chatapi.request.uri_too_long', `The request line is longer than ${limit} bytes; send long text in a POST body.`, [
+      { location: 'query', path: '', message: `the path and query string must be at most ${limit} bytes once percent-encoded` },
+    ]),
+  headersTooLarge: (limit: number) =>
+    new StubError(431, 'chatapi.request.headers_too_large', `The request headers are larger than ${limit} bytes.`, [
+      { location: 'header', path: '', message: `the request line and headers must be at most ${limit} bytes` },
+    ]),
+  /** A method no server implements (RFC 9110 § 9.1: 501). */
+  unknownMethod: () => new StubError(501, 'chatapi.method.unknown', 'The request method is not one this server knows.', [{ message: 'use GET or POST' }]),
+  /** Bytes the HTTP parser refused: a control character in a header, a broken request line. */
+  malformedRequest: (detail: string) =>
+    new StubError(400, 'chatapi.request.malformed', 'The request is not well-formed HTTP/1.1.', [{ message: `refused by the HTTP parser (${detail})` }]),
   internal: () => new StubError(500, 'chatapi.internal', 'The stub failed unexpectedly; the error is in its log.'),
 };
 

@@ -22,6 +22,7 @@ import type { ChatStore } from './store/types.js';
 import { TimeoutScheduler } from './timeouts.js';
 import { TokenRegistry } from './tokens.js';
 import { WebhookDeliverer, type PayloadCheck } from './webhooks.js';
+import { answerParserErrors, transportLimits } from './transport-limits.js';
 
 export { configFromEnv, DEFAULT_TOKEN, DEMO_BOT_SCRIPT, type StubConfig, type StubOptions, type WebhookRetryConfig } from './config.js';
 export { BotScriptError } from './bot/script.js';
@@ -163,8 +164,10 @@ export async function startStub(options: StubOptions & StubInternals = {}): Prom
   // A description the stub cannot serve (a $ref that does not resolve, an operation without a
   // handler) stops it here, before it listens.
   let server: Server;
+  const limits = transportLimits(description.document);
   try {
     server = createServer(
+      { maxHeaderSize: limits.headers },
       createApp({
         chatApiSpec: await chatApiSpecForValidator(description.document),
         config,
@@ -181,8 +184,10 @@ export async function startStub(options: StubOptions & StubInternals = {}): Prom
         },
         logError,
         logRequest: logRequests ? log : undefined,
+        limits,
       }),
     );
+    answerParserErrors(server, limits);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {

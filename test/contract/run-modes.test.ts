@@ -6,14 +6,15 @@ import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeOperations } from '../../description/operations.js';
-import { readOnlyOperations } from '../../contract/safety.js';
+
 import { freePort } from '../../mock/prism.js';
 import { loadDescription } from '../../description/bundle.js';
 import { stubBehindProxy, type Target } from './fixtures.js';
-import { ensureBuilt, ROOT, runCli, statuses, type CliRun } from './helpers.js';
+import { checkOutput, ensureBuilt, ROOT, runCli, statuses, type CliRun } from './helpers.js';
+import { rewriteJson } from './broken-servers/proxy.js';
 
 const operations = describeOperations(loadDescription()).filter((op) => op.kind === 'path');
-const readOnly = readOnlyOperations(operations);
+const readOnly = new Set(operations.filter((op) => op.readOnly).map((op) => op.operationId));
 
 /** The operation a request went to, by matching the path templates of the description. */
 function operationOf(method: string, path: string): string | undefined {
@@ -58,18 +59,51 @@ describe('--read-only, through a recording proxy', () => {
 });
 
 describe('a receiver the target does not post to', () => {
-  it('is named in one line at the start, and the run goes on without the webhook checks', async () => {
+  it('fails the webhook checks at once, saying why in one line: asked for and not verified is never a pass', { timeout: 90_000 }, async () => {
     const target = await stubBehindProxy(); // a stub with no webhook URL, as `npm start` runs it
     try {
       const port = await freePort();
-      const run = await runCli([...target.args, '--webhook-port', String(port), '--phases', 'examples']);
-      expect(run.code, run.stdout + run.stderr).toBe(0);
+      const run = await runCli([...target.args, '--webhook-port', String(port), '--phases', 'examples'], { timeoutMs: 85_000 });
+      expect(run.code, run.stdout + run.stderr).toBe(1);
       expect(run.stdout).toContain(`no webhook reached http://127.0.0.1:${port}/ within 10 s of an async send`);
       expect(run.stdout).toContain('CHATAPI_WEBHOOK_URL=');
+      expect(run.stdout).toContain('the webhook checks fail');
+      expect(run.stdout).not.toContain('give --webhook-port');
       const webhook = [...statuses(run.stdout)].filter(([name]) => name.startsWith('webhook '));
       expect(webhook.length).toBe(2);
+      expect(webhook.every(([, status]) => status === 'failed')).toBe(true);
+      expect(run.stdout).toContain('[webhook_not_received]');
+      expect(run.stdout).toContain('Result: FAILED');
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('runs without them when the user says so (--exclude-checks webhook), and says they were not chosen', { timeout: 90_000 }, async () => {
+    const target = await stubBehindProxy();
+    try {
+      const run = await runCli([...target.args, '--webhook-port', String(await freePort()), '--phases', 'examples', '--exclude-checks', 'webhook'], { timeoutMs: 85_000 });
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(run.stdout).not.toContain('no webhook reached');
+      const webhook = [...statuses(run.stdout)].filter(([name]) => name.startsWith('webhook '));
       expect(webhook.every(([, status]) => status === 'not run')).toBe(true);
-      expect(run.ms).toBeLessThan(40_000);
+    } finally {
+      await target.close();
+    }
+  });
+});
+
+describe('behaviour checks read only bodies that keep to the description, whatever judges are on', () => {
+  it('a history body that breaks its schema, with response_schema_conformance excluded: the behaviour check fails saying why, never crashes', { timeout: 90_000 }, async () => {
+    const target = await stubBehindProxy({
+      corruption: { response: rewriteJson((req, res) => req.method === 'GET' && req.path.endsWith('/history') && res.status === 200, (body) => ({ ...body, messages: 'none' })) },
+    });
+    try {
+      const run = await runCli([...target.args, '--phases', 'examples', '--exclude-checks', 'response_schema_conformance'], { timeoutMs: 85_000 });
+      expect(run.code, run.stdout + run.stderr).toBe(1);
+      expect(checkOutput(run.stdout, 'history: a sent query and its reply are recorded')).toMatch(/\[behaviour\] cannot check the behaviour: the 200 body of getHistory breaks its schema: response body \/messages: must be array/);
+      expect(run.stdout).not.toContain('could not complete');
+      expect(run.stdout).not.toContain('[schema_violation]');
     } finally {
       await target.close();
     }
@@ -108,7 +142,7 @@ describe('runs that cannot be made or do not complete exit 2', () => {
     try {
       const run = await runCli(['--base-url', target.proxy.url, '--token', 'not-a-channel-token']);
       expect(run.code).toBe(2);
-      expect(run.stderr).toMatch(/does not accept the token \(401/);
+      expect(run.stderr).toMatch(/the target refused the token \(401 from GET http:\/\/127\.0\.0\.1:\d+\/chatapi\/\*\*\*\//);
       expect(run.stderr).not.toContain('not-a-channel-token');
     } finally {
       await target.close();

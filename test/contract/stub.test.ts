@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunReport } from '../../contract/report.js';
+import type { RunReport } from '../../contract/engine/report.js';
 import { describeOperations } from '../../description/operations.js';
 import { loadDescription } from '../../description/bundle.js';
 import { stubBehindProxy, type Target } from './fixtures.js';
@@ -98,7 +98,7 @@ describe('npx chatapi-contract against the server stub, with a webhook receiver'
     expect(cases.length).toBe(statuses(run.stdout).size);
     expect(parsed.testsuites['@_failures']).toBe('0');
     expect(parsed.testsuites.testsuite.map((s) => s['@_name'])).toEqual(
-      ['operation', 'negative', 'behaviour', 'webhook', 'coverage', 'unsupported_method', 'fuzz', 'stateful', 'exercised'].map((kind) => `chatapi-contract ${kind}`),
+      ['positive', 'negative', 'behaviour', 'webhook', 'coverage', 'unsupported_method', 'fuzz', 'stateful', 'exercised'].map((kind) => `chatapi-contract ${kind}`),
     );
   });
 });

@@ -2,7 +2,8 @@
 // valid or not, with its violations in the description's Violation shape (through the package's
 // receiver core), the token masked; waitFor finds a delivery already received or still to come.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { questionIdsOf, WebhookReceiver, type ReceivedPayload } from '../../contract/webhook-receiver.js';
+import { questionIdsOf } from '../../contract/chatapi/webhooks.js';
+import { WebhookReceiver, type ReceivedPayload } from '../../contract/engine/webhook-receiver.js';
 import { loadDescription } from '../../description/bundle.js';
 import { SchemaValidator } from '../../description/schemas.js';
 import { examples } from '../helpers/walk-description.js';

@@ -63,3 +63,39 @@ contractTests(() => ({ baseUrl: 'http://127.0.0.1:' + server.address().port, tok
   expect(webhook.every((t) => t.status === 'skipped')).toBe(true);
   expect(tests.some((t) => t.status === 'passed' && t.ancestorTitles[1] === 'sendMessage' && t.title.includes('requests from'))).toBe(false);
 }, 120_000);
+
+/** Runs `contractTests(options)` in a vitest process of its own against a server answering every request with `answer`. */
+async function runSuite(name: string, answer: string, options: string): Promise<Assertion[]> {
+  const module = pathToFileURL(join(root, 'build', 'contract', 'vitest.js')).href;
+  await writeFile(
+    join(dir, `${name}.test.mjs`),
+    `
+import { createServer } from 'node:http';
+import { afterAll } from 'vitest';
+import { contractTests } from ${JSON.stringify(module)};
+const server = createServer((req, res) => { req.resume(); ${answer} });
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+afterAll(() => new Promise((resolve) => server.close(resolve)));
+contractTests(() => ({ baseUrl: 'http://127.0.0.1:' + server.address().port, ${options} }));
+`,
+  );
+  const output = join(dir, `${name}.json`);
+  const result = await runCommand(join(root, 'node_modules', '.bin', 'vitest'), ['run', '--root', dir, `${name}.test.mjs`, '--reporter=json', `--outputFile=${output}`], { CHATAPI_CONTRACT_TOKEN: '' });
+  expect(result.code).toBe(1);
+  const report = JSON.parse(await readFile(output, 'utf8')) as { testResults: { assertionResults: Assertion[] }[] };
+  return report.testResults.flatMap((file) => file.assertionResults);
+}
+
+it.each([
+  ['token: undefined (the README example with CHATAPI_TOKEN unset)', 'no-token', "res.writeHead(200, { 'content-type': 'application/json' }).end('{}');", 'token: undefined', /contractTests: token is required: it is undefined/],
+  ['a token the target refuses', 'refused', "res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'chatapi.token.unknown', message: 'No channel', status: 401 }));", "token: 'not-a-channel'", /the target refused the token \(401 from GET/],
+])('a run that cannot be made (%s) is one failing test with the reason, the checks skipped with it', async (_name, file, answer, options, reason) => {
+  const tests = await runSuite(file, answer, options);
+  const failed = tests.filter((t) => t.status === 'failed');
+  expect(failed.map((t) => t.title)).toEqual(['the contract run can be made (options, target, token)']);
+  expect(failed[0]!.failureMessages.join('\n')).toMatch(reason);
+  expect(failed[0]!.failureMessages.join('\n')).not.toContain('Cannot read properties');
+  const checks = tests.filter((t) => t !== failed[0]);
+  expect(checks.length).toBeGreaterThan(100);
+  expect(checks.every((t) => t.status === 'skipped')).toBe(true);
+}, 120_000);

@@ -1,13 +1,13 @@
 // The deliberately broken servers: each is the real stub behind a proxy that breaks the contract
 // in exactly one way, with what the contract suite's output must then say.
-import type { ViolationCode } from '../../../contract/conformance.js';
-import { rewriteJson, type Corruption, type ProxiedRequest, type ProxiedResponse } from './proxy.js';
+import type { FindingCode } from '../../../contract/engine/findings.js';
+import { DROP, rewriteJson, type Corruption, type ProxiedRequest, type ProxiedResponse } from './proxy.js';
 
 export interface BrokenServer {
   name: string;
   corruption: Corruption;
   /** The code of the violation the run must report. */
-  code: ViolationCode;
+  code: FindingCode;
   /** Extra arguments: the phases that catch it (with a fixed seed), a response-time limit. */
   args?: string[];
   /** The failed check's name must appear on a `[failed]` line. */
@@ -176,6 +176,92 @@ export const BROKEN_SERVERS: BrokenServer[] = [
     args: ['--phases', 'stateful'],
     failedCheck: 'sendMessage: the links of its answer lead to answers',
     violation: 'status 404 to a request the description allows',
+  },
+
+  // Issue 18: what only the checks added after Schemathesis's probing catch.
+  {
+    name: 'a 500 for a clientId of at most 256 characters but more than 256 bytes (a column sized in bytes)',
+    corruption: { response: (req, res) => (clientIdsOf(req).some((id) => [...id].length <= 256 && Buffer.byteLength(id) > 256) ? serverError() : res) },
+    code: 'server_error',
+    args: ['--phases', 'coverage', '--seed', '7'],
+    failedCheck: 'boundary cases of every parameter',
+    violation: 'status 500: a server error',
+  },
+  {
+    name: 'TRACE served (the request echoed back with 200)',
+    corruption: { response: (req, res) => (req.method === 'TRACE' ? { status: 200, contentType: 'message/http', body: `TRACE ${req.path} HTTP/1.1` } : res) },
+    code: 'unsupported_method',
+    args: ['--phases', 'coverage', '--seed', '7'],
+    failedCheck: '/chatapi/{token}: methods the description does not list',
+    violation: 'TRACE /chatapi/{token} answered 200',
+  },
+  {
+    name: 'a 405 without an Allow header',
+    corruption: { response: (_req, res) => (res.status === 405 ? { ...res, headers: Object.fromEntries(Object.entries(res.headers ?? {}).filter(([name]) => name !== 'allow')) } : res) },
+    code: 'method_not_allowed_without_allow',
+    args: ['--phases', 'coverage', '--seed', '7'],
+    failedCheck: 'methods the description does not list',
+    violation: 'a 405 without an Allow header',
+  },
+  {
+    name: 'a 500 for a NUL (%00) in a path parameter',
+    corruption: { response: (req, res) => (req.path.includes('%00') ? serverError() : res) },
+    code: 'server_error',
+    args: ['--phases', 'coverage', '--seed', '7'],
+    failedCheck: 'boundary cases of every parameter',
+    violation: 'status 500: a server error',
+  },
+  {
+    name: 'a bare 400 with no body for a control character in a header (Node\'s default)',
+    corruption: { parserErrors: 'node' },
+    code: 'content_type',
+    args: ['--phases', 'coverage', '--seed', '7'],
+    failedCheck: 'boundary cases of every parameter',
+    violation: 'content type (none) is not documented for status 400',
+  },
+  {
+    name: 'a 500 for a request with a header over 8 KiB',
+    corruption: { response: (req, res) => (Object.values(req.headers).some((value) => value.length > 8 * 1024) ? serverError() : res) },
+    code: 'server_error',
+    args: ['--phases', 'coverage', '--seed', '7'],
+    failedCheck: 'boundary cases of every parameter',
+    violation: 'status 500: a server error',
+  },
+  {
+    name: 'a 500 for the status of an async reply (found only by following its questionId by name)',
+    corruption: ((): Corruption => {
+      const asyncIds = new Set<string>();
+      return {
+        response: (req, res) => {
+          if (req.method === 'POST' && req.path.endsWith('/async') && ok(res.status)) {
+            const questionId = jsonOf(res.body)?.questionId;
+            if (typeof questionId === 'string') asyncIds.add(questionId);
+          }
+          const status = /\/message\/([^/]+)\/status$/.exec(req.path);
+          return status && asyncIds.has(decodeURIComponent(status[1]!)) ? serverError() : res;
+        },
+      };
+    })(),
+    code: 'server_error',
+    args: ['--phases', 'stateful'],
+    failedCheck: 'sendMessageAsync: the ids of its answer feed the operations that take them by name',
+    violation: 'status 500: a server error',
+  },
+  {
+    name: 'webhooks dropped (the platform acknowledges the async send and never delivers)',
+    corruption: { webhook: () => DROP },
+    code: 'webhook_not_received',
+    args: ['--phases', 'examples'],
+    failedCheck: 'the reply to an async request is delivered as an array with its questionId',
+    violation: 'no webhook reached',
+  },
+  {
+    name: 'webhooks without questionId',
+    corruption: { webhook: (payload) => (Array.isArray(payload) ? payload.map(({ questionId: _dropped, ...item }) => item) : payload) },
+    code: 'webhook_not_received',
+    args: ['--phases', 'examples'],
+    failedCheck: 'the reply to an async request is delivered as an array with its questionId',
+    violation: 'none carried the questionId',
   },
 ];
 

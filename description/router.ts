@@ -1,0 +1,70 @@
+// Which operation of the description a request is for, by its method and path (Prism's route
+// step): the path templates, most specific first. Used wherever traffic the toolkit did not make
+// is judged (the proxy, recorded HARs, a replayed finding) and where a 405 must say what is allowed.
+import type { OperationSpec } from './operations.js';
+
+interface Route {
+  op: OperationSpec;
+  pattern: RegExp;
+  names: string[];
+  /** Literal characters in the template: the more, the more specific (`/a/b` before `/a/{x}`). */
+  literal: number;
+}
+
+export type RouteMatch =
+  | { kind: 'operation'; op: OperationSpec; segments: Record<string, string> }
+  /** The path is the description's but not with this method. */
+  | { kind: 'method'; allowed: OperationSpec[] }
+  /** Under the API's paths, but no template matches. */
+  | { kind: 'unknown' }
+  /** Not the API's at all (a page, an asset): not judged. */
+  | { kind: 'outside' };
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export class Router {
+  private readonly routes: Route[];
+  /** What every path template starts with before its first parameter (`/chatapi/`): the API's space. */
+  readonly prefix: string;
+
+  constructor(operations: readonly OperationSpec[]) {
+    this.routes = operations
+      .filter((op) => op.kind === 'path')
+      .map((op) => {
+        const names: string[] = [];
+        const source = op.path.split(/(\{[^}]+\})/).map((part) => {
+          const name = /^\{([^}]+)\}$/.exec(part)?.[1];
+          if (name === undefined) return escapeRegExp(part);
+          names.push(name);
+          return '([^/]*)';
+        });
+        return { op, pattern: new RegExp(`^${source.join('')}/?$`), names, literal: op.path.replace(/\{[^}]+\}/g, '').length };
+      })
+      .sort((a, b) => b.literal - a.literal);
+    const heads = operations.filter((op) => op.kind === 'path').map((op) => op.path.split('{')[0]!);
+    this.prefix = heads.reduce((common, head) => {
+      let i = 0;
+      while (i < common.length && common[i] === head[i]) i++;
+      return common.slice(0, i);
+    }, heads[0] ?? '');
+  }
+
+  match(method: string, pathname: string): RouteMatch {
+    if (!pathname.startsWith(this.prefix)) return { kind: 'outside' };
+    const matched = this.routes.flatMap((route) => {
+      const found = route.pattern.exec(pathname);
+      return found ? [{ route, values: found.slice(1) }] : [];
+    });
+    if (matched.length === 0) return { kind: 'unknown' };
+    const hit = matched.find(({ route }) => route.op.method === method.toLowerCase());
+    if (!hit) {
+      // The most specific template's operations: those of one path.
+      const path = matched[0]!.route.op.path;
+      return { kind: 'method', allowed: matched.filter(({ route }) => route.op.path === path).map(({ route }) => route.op) };
+    }
+    return { kind: 'operation', op: hit.route.op, segments: Object.fromEntries(hit.route.names.map((name, i) => [name, hit.values[i]!])) };
+  }
+}
+
