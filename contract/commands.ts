@@ -15,4 +15,6 @@ export interface CommandEntry {
 
 export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   run: { summary: 'check a deployment against the description (the default)', load: () => import('./cli.js') },
+  proxy: { summary: 'a validating, recording proxy in front of a deployment, both directions', load: () => import('../traffic/proxy-command.js') },
+  'verify-har': { summary: 'judge recorded traffic (HAR files) against the description', load: () => import('../traffic/verify-har-command.js') },
 };

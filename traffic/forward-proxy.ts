@@ -1,0 +1,143 @@
+// The forward direction: the app talks to the proxy, the proxy to the service. Requests and answers
+// pass through as they are (headers, encodings, bodies streamed), each exchange is judged once its
+// answer has gone out, and nothing is dropped: a request no operation matches is passed on and
+// reported. With `enforce`, an answer that breaks the contract is held back and replaced by a 502
+// in the description's Error shape naming the findings (for CI, where a break must fail loudly).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Exchange, RequestRecord } from '../contract/engine/exchange.js';
+import { responseRecord } from '../contract/engine/exchange.js';
+import type { Finding } from '../contract/engine/findings.js';
+import { BodyCopy, flatHeaders, forwardedHeadersOut, pipeAnswer, relay, type Upstream } from './http-relay.js';
+import type { TrafficEntry, TrafficJudge } from './judge.js';
+
+/** Findings that blame the sender's request, not the service's answer: `--enforce` passes those answers on. */
+const SENDERS_FAULT = new Set(['request_violation', 'unknown_operation']);
+
+export interface ForwardProxyOptions {
+  upstream: Upstream;
+  judge: TrafficJudge;
+  enforce: boolean;
+  /** Told when the upstream cannot be reached (the proxy answers 502 and goes on). */
+  onUpstreamError?(message: string): void;
+}
+
+function errorBody(status: number, error: string, message: string, violations: Array<{ message: string; location?: string; path?: string }> = []): string {
+  return JSON.stringify({ error, message, status, ...(violations.length > 0 ? { violations } : {}) });
+}
+
+function sendError(res: ServerResponse, status: number, body: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+}
+
+function requestRecord(req: IncomingMessage, base: string, copy: BodyCopy): RequestRecord {
+  const headers = flatHeaders(req.headers);
+  const { 'content-type': contentType, host: _host, 'content-length': _length, ...rest } = headers;
+  const record: RequestRecord = { method: req.method ?? 'GET', url: `${base}${req.url ?? '/'}` };
+  if (contentType) record.contentType = contentType;
+  if (Object.keys(rest).length > 0) record.headers = rest;
+  const text = copy.text(headers['content-encoding']);
+  if (text !== undefined && text !== '') {
+    try {
+      record.body = JSON.parse(text) as unknown;
+      if (JSON.stringify(record.body) !== text) record.rawBody = text;
+    } catch {
+      record.body = record.rawBody = text;
+    }
+  } else if (copy.size > 0) {
+    record.rawBody = record.body = `(${copy.size} bytes, not judged: ${copy.cut ? 'too large' : 'an encoding that cannot be read'})`;
+  }
+  return record;
+}
+
+export function startForwardProxy(options: ForwardProxyOptions & { host: string; port: number }): Promise<Server> {
+  const { upstream, judge } = options;
+  const base = `${upstream.origin}${upstream.basePath}`;
+  const server = createServer((req, res) => {
+    const startedAt = Date.now();
+    const started = performance.now();
+    const requestCopy = new BodyCopy();
+    const answerCopy = new BodyCopy();
+    const abort = new AbortController();
+    let clientClosed = false;
+    res.on('close', () => {
+      if (!res.writableFinished) {
+        clientClosed = true;
+        abort.abort();
+      }
+    });
+    const record = (exchange: Exchange, extra: Partial<TrafficEntry> = {}) => judge.forward(exchange, { ...extra, ...(clientClosed ? { clientClosed: true } : {}) });
+
+    void (async () => {
+      let answer;
+      try {
+        answer = await relay(upstream, req, requestCopy, abort.signal);
+      } catch (error) {
+        const message = (error as Error).message;
+        const exchange: Exchange = { request: requestRecord(req, base, requestCopy), error: { kind: clientClosed ? 'aborted' : 'network', message }, startedAt, durationMs: performance.now() - started };
+        if (!clientClosed) {
+          options.onUpstreamError?.(message);
+          sendError(res, 502, errorBody(502, 'chatapi.proxy.upstream_unreachable', `The service did not answer: ${message}`));
+        }
+        record(exchange);
+        return;
+      }
+      const heldMs = Math.round(performance.now() - started);
+      try {
+        if (options.enforce) {
+          // Held back whole, judged, then passed on or replaced.
+          const whole: Buffer[] = [];
+          for await (const chunk of answer.body as AsyncIterable<Buffer>) {
+            whole.push(chunk);
+            answerCopy.add(chunk);
+          }
+          const exchange = exchangeOf(req, base, requestCopy, answer, answerCopy, startedAt, started);
+          const entry = record(exchange, { heldMs });
+          const breaks = entry.findings.filter((f) => !SENDERS_FAULT.has(f.code));
+          if (breaks.length > 0 && !clientClosed) {
+            sendError(res, 502, errorBody(502, 'chatapi.proxy.contract_violation', `The service's answer breaks the contract: ${breaks.map((f) => `[${f.code}] ${f.message}`).join('; ')}`, violationsOf(breaks)));
+          } else if (!clientClosed) {
+            res.writeHead(answer.statusCode, forwardedHeadersOut(answer.headers));
+            res.end(Buffer.concat(whole));
+          }
+          return;
+        }
+        await pipeAnswer(answer, res, answerCopy);
+        record(exchangeOf(req, base, requestCopy, answer, answerCopy, startedAt, started), { heldMs });
+      } catch (error) {
+        // The service or the client hung up halfway: what came is recorded, the client's line cut.
+        res.destroy();
+        const exchange: Exchange = { request: requestRecord(req, base, requestCopy), error: { kind: clientClosed ? 'aborted' : 'network', message: (error as Error).message }, startedAt, durationMs: performance.now() - started };
+        record(exchange, { heldMs });
+      }
+    })();
+  });
+  // Long polls are the service's to end: no timeout of the proxy's own cuts them first.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 65_000;
+  return listen(server, options.host, options.port);
+}
+
+function violationsOf(findings: Finding[]): Array<{ message: string; location?: string; path?: string }> {
+  return findings.map((f) => ({ message: `[${f.code}] ${f.message}`, ...(f.pointer !== undefined ? { location: 'body', path: f.pointer } : {}) }));
+}
+
+function exchangeOf(req: IncomingMessage, base: string, requestCopy: BodyCopy, answer: { statusCode: number; headers: Record<string, string | string[] | undefined> }, copy: BodyCopy, startedAt: number, started: number): Exchange {
+  const headers = flatHeaders(answer.headers);
+  const text = copy.text(headers['content-encoding']) ?? (copy.size > 0 ? `(${copy.size} bytes, not judged)` : '');
+  return { request: requestRecord(req, base, requestCopy), response: responseRecord(answer.statusCode, headers, text), startedAt, durationMs: performance.now() - started };
+}
+
+export function listen(server: Server, host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
