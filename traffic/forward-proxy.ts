@@ -7,8 +7,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Exchange, RequestRecord } from '../contract/engine/exchange.js';
 import { responseRecord } from '../contract/engine/exchange.js';
 import type { Finding } from '../contract/engine/findings.js';
-import { BodyCopy, flatHeaders, forwardedHeadersOut, pipeAnswer, relay, type Upstream } from './http-relay.js';
+import { answerHeaders, BodyCopy, flatHeaders, pipeAnswer, relay, type Upstream } from './http-relay.js';
 import type { TrafficEntry, TrafficJudge } from './judge.js';
+import { answerParserErrors, type TransportLimits } from '../server-stub/transport-limits.js';
 
 /** Findings that blame the sender's request, not the service's answer: `--enforce` passes those answers on. */
 const SENDERS_FAULT = new Set(['request_violation', 'unknown_operation']);
@@ -17,6 +18,8 @@ export interface ForwardProxyOptions {
   upstream: Upstream;
   judge: TrafficJudge;
   enforce: boolean;
+  /** The description's limits: a request past them, or bytes Node's parser refuses, never reaches the service. */
+  limits: TransportLimits;
   /** Told when the upstream cannot be reached (the proxy answers 502 and goes on). */
   onUpstreamError?(message: string): void;
 }
@@ -56,7 +59,7 @@ function requestRecord(req: IncomingMessage, base: string, copy: BodyCopy): Requ
 export function startForwardProxy(options: ForwardProxyOptions & { host: string; port: number }): Promise<Server> {
   const { upstream, judge } = options;
   const base = `${upstream.origin}${upstream.basePath}`;
-  const server = createServer((req, res) => {
+  const server = createServer({ maxHeaderSize: options.limits.headers }, (req, res) => {
     const startedAt = Date.now();
     const started = performance.now();
     const requestCopy = new BodyCopy();
@@ -100,12 +103,12 @@ export function startForwardProxy(options: ForwardProxyOptions & { host: string;
           if (breaks.length > 0 && !clientClosed) {
             sendError(res, 502, errorBody(502, 'chatapi.proxy.contract_violation', `The service's answer breaks the contract: ${breaks.map((f) => `[${f.code}] ${f.message}`).join('; ')}`, violationsOf(breaks)));
           } else if (!clientClosed) {
-            res.writeHead(answer.statusCode, forwardedHeadersOut(answer.headers));
+            res.writeHead(answer.statusCode, answerHeaders(answer.headers, req));
             res.end(Buffer.concat(whole));
           }
           return;
         }
-        await pipeAnswer(answer, res, answerCopy);
+        await pipeAnswer(answer, req, res, answerCopy);
         record(exchangeOf(req, base, requestCopy, answer, answerCopy, startedAt, started), { heldMs });
       } catch (error) {
         // The service or the client hung up halfway: what came is recorded, the client's line cut.
@@ -115,6 +118,8 @@ export function startForwardProxy(options: ForwardProxyOptions & { host: string;
       }
     })();
   });
+  // What cannot be read as HTTP gets the description's Error (as the stub answers it), not Node's bare 400.
+  answerParserErrors(server, options.limits);
   // Long polls are the service's to end: no timeout of the proxy's own cuts them first.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;

@@ -112,8 +112,8 @@ export function relay(upstream: Upstream, req: IncomingMessage, copy: BodyCopy, 
 }
 
 /** Streams the upstream's answer to the client (backpressure kept), copying what it passes. */
-export async function pipeAnswer(answer: Dispatcher.ResponseData, res: ServerResponse, copy: BodyCopy): Promise<void> {
-  res.writeHead(answer.statusCode, forwardedHeadersOut(answer.headers));
+export async function pipeAnswer(answer: Dispatcher.ResponseData, req: IncomingMessage, res: ServerResponse, copy: BodyCopy): Promise<void> {
+  res.writeHead(answer.statusCode, answerHeaders(answer.headers, req));
   for await (const chunk of answer.body as AsyncIterable<Buffer>) {
     copy.add(chunk);
     if (!res.write(chunk)) await once(res, 'drain');
@@ -126,4 +126,13 @@ export function forwardedHeadersOut(headers: Dispatcher.ResponseData['headers'])
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) if (value !== undefined && !HOP_BY_HOP.has(name.toLowerCase())) out[name] = value;
   return out;
+}
+
+/**
+ * The answer's headers for this client: an answer that comes before the client finished sending its
+ * body (a 413 to a body too large) closes the connection, as the service's did, so that the client
+ * does not send its next request down a line still busy with the last body.
+ */
+export function answerHeaders(headers: Dispatcher.ResponseData['headers'], req: IncomingMessage): Record<string, string | string[]> {
+  return { ...forwardedHeadersOut(headers), ...(req.complete ? {} : { connection: 'close' }) };
 }

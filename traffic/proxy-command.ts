@@ -17,6 +17,7 @@ import { upstreamOf } from './http-relay.js';
 import { TrafficJudge } from './judge.js';
 import { findingLine, formatTrafficSummary, trafficHar, trafficReport } from './report.js';
 import { startWebhookRelay } from './webhook-relay.js';
+import { transportLimits } from '../server-stub/transport-limits.js';
 
 export const USAGE = `Usage: chatapi-contract proxy --upstream URL [--port 8080] [--host 127.0.0.1]
                               [--webhook-port 8081 [--webhook-forward URL]] [--webhook-window MS]
@@ -136,7 +137,7 @@ export async function runProxy(options: ProxyOptions, io: Io, stop: AbortSignal,
   }
   const servers: Server[] = [];
   try {
-    servers.push(await startForwardProxy({ host: options.host, port: options.port, upstream: upstreamOf(options.upstream), judge, enforce: options.enforce, onUpstreamError: (m) => io.err(`chatapi-contract proxy: the upstream did not answer (502 to the app): ${m}`) }));
+    servers.push(await startForwardProxy({ host: options.host, port: options.port, upstream: upstreamOf(options.upstream), judge, enforce: options.enforce, limits: transportLimits(description.document), onUpstreamError: (m) => io.err(`chatapi-contract proxy: the upstream did not answer (502 to the app): ${m}`) }));
     if (options.webhookPort !== undefined) {
       servers.push(await startWebhookRelay({ host: options.host, port: options.webhookPort, ...(options.webhookForward ? { forward: options.webhookForward } : {}), judge, onReceiverError: (m) => io.err(`chatapi-contract proxy: the receiver did not answer (502 to the service): ${m}`) }));
     }

@@ -6,14 +6,21 @@ import { startProxy, type Corruption, type RunningProxy } from './broken-servers
 
 export interface Target {
   proxy: RunningProxy;
+  /** The suite's receiver port (--webhook-port), when the target posts webhooks. */
+  webhookPort?: number;
   /** The CLI arguments that point at the proxy (and the webhook receiver port, when asked). */
   args: string[];
   close(): Promise<void>;
 }
 
-export async function stubBehindProxy(options: { corruption?: Corruption; webhook?: boolean; tokens?: string[] } = {}): Promise<Target> {
+/**
+ * `webhookRelay`: where the corrupting proxy relays the stub's deliveries, when not straight to the
+ * suite's receiver (another proxy in between, which forwards them there).
+ */
+export async function stubBehindProxy(options: { corruption?: Corruption; webhook?: boolean; tokens?: string[]; webhookRelay?: (receiverPort: number) => string } = {}): Promise<Target> {
   const webhookPort = options.webhook ? await freePort() : undefined;
-  const proxy = await startProxy(options.corruption, webhookPort ? `http://127.0.0.1:${webhookPort}/` : undefined);
+  const relayTo = webhookPort === undefined ? undefined : (options.webhookRelay?.(webhookPort) ?? `http://127.0.0.1:${webhookPort}/`);
+  const proxy = await startProxy(options.corruption, relayTo);
   const stub = await startStub({
     port: 0,
     longPollMs: 1000,
@@ -24,6 +31,7 @@ export async function stubBehindProxy(options: { corruption?: Corruption; webhoo
   proxy.upstream = stub.url;
   return {
     proxy,
+    ...(webhookPort !== undefined ? { webhookPort } : {}),
     args: ['--base-url', proxy.url, '--token', 'chatapi-dev-token', '--rate', '1000', ...(webhookPort ? ['--webhook-port', String(webhookPort)] : [])],
     close: async () => {
       await proxy.close();

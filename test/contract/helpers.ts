@@ -78,7 +78,7 @@ function newestSource(dir: string): number {
  */
 export function ensureBuilt(): void {
   const built = join(ROOT, 'build', 'contract', 'main.js');
-  const stale = !existsSync(built) || statSync(built).mtimeMs < Math.max(newestSource(join(ROOT, 'contract')), newestSource(join(ROOT, 'description')));
+  const stale = !existsSync(built) || statSync(built).mtimeMs < Math.max(...['contract', 'description', 'traffic'].map((dir) => newestSource(join(ROOT, dir))));
   if (stale) spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
   if (!existsSync(built)) throw new Error('build/contract/main.js is missing after tsc -p tsconfig.build.json');
 }

@@ -1,0 +1,275 @@
+// `chatapi-contract proxy` in front of the stub, as a team runs it: the typed client and a webhook
+// receiver talk through it in both directions, a long poll is held its full time, nothing on the
+// clean stub is a finding, and every output file is free of the channel token. Then what it must
+// survive (a malformed escape, a 5 MB body, a client that hangs up mid-poll, an upstream that goes
+// down and comes back) and what it must refuse to start on.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XMLValidator } from 'fast-xml-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createChatApiClient } from '../../client/index.js';
+import { freePort } from '../../mock/prism.js';
+import { startStub, type ChatApiStub } from '../../server-stub/public-api.js';
+import { runContract, startProxyProcess, type ProxyProcess } from './helpers.js';
+
+const TOKEN = 'proxy-test-secret-token';
+
+interface Receiver {
+  url: string;
+  bodies: unknown[];
+  close(): Promise<void>;
+}
+
+function receiver(): Promise<Receiver> {
+  const bodies: unknown[] = [];
+  const server: Server = createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk) => (text += chunk));
+    req.on('end', () => {
+      bodies.push(JSON.parse(text));
+      res.writeHead(204).end();
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      resolve({ url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hooks`, bodies, close: () => new Promise((done) => (server.closeAllConnections(), server.close(() => done()))) });
+    }),
+  );
+}
+
+async function until<T>(check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() - started > timeoutMs) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe('the proxy in front of the clean stub, both directions', () => {
+  let stub: ChatApiStub;
+  let proxy: ProxyProcess;
+  let hooks: Receiver;
+  const dir = mkdtempSync(join(tmpdir(), 'chatapi-proxy-'));
+  const files = { har: join(dir, 'traffic.har'), json: join(dir, 'report.json'), junit: join(dir, 'report.xml') };
+  let code: number | null;
+
+  beforeAll(async () => {
+    hooks = await receiver();
+    stub = await startStub({ tokens: [TOKEN], longPollMs: 25_000 });
+    proxy = await startProxyProcess(['--upstream', stub.url, '--webhook-forward', hooks.url, '--har', files.har, '--json', files.json, '--junit', files.junit], { webhook: true });
+    await stub.setWebhookUrl(proxy.webhookUrl!);
+
+    const api = createChatApiClient({ baseUrl: proxy.url, token: TOKEN });
+    const sent = await api.sendMessage({ clientId: 'proxy-user', query: '/start' });
+    expect(sent.ok).toBe(true);
+    const async = await api.sendMessageAsync({ clientId: 'proxy-user', query: 'hello' });
+    expect(async.ok).toBe(true);
+    // The async reply goes stub → proxy's webhook port → the receiver.
+    await until(() => (hooks.bodies.some((b) => Array.isArray(b) && b.some((i) => (i as { questionId?: string }).questionId === (async.ok ? async.data.questionId : ''))) ? true : undefined));
+    expect((await api.getHistory({ clientId: 'proxy-user' })).ok).toBe(true);
+    expect((await api.saveState({ clientId: 'proxy-user', state: { draft: 'hi' } })).ok).toBe(true);
+    expect((await api.loadState({ clientId: 'proxy-user' })).ok).toBe(true);
+    expect((await api.getNotReadCount({ clientId: 'proxy-user' })).ok).toBe(true);
+    // A long poll with nothing to report: the stub holds it 25 s, and the proxy must not cut it first.
+    const polled = await api.getEvents({ clientId: 'proxy-user-quiet' });
+    expect(polled.ok && polled.data.events).toEqual([]);
+    code = await proxy.stop();
+  }, 120_000);
+
+  afterAll(async () => {
+    await proxy?.stop('SIGKILL');
+    await stub?.close();
+    await hooks?.close();
+  });
+
+  it('finds nothing on the clean stub: exit 0', () => {
+    expect(code, proxy.output()).toBe(0);
+    expect(proxy.output()).toContain('Result: no contract break in the traffic (exit 0)');
+  });
+
+  it('held the long poll its full 25 s, and recorded how long', () => {
+    const har = JSON.parse(readFileSync(files.har, 'utf8')) as { log: { entries: Array<{ request: { url: string }; _chatapi: { heldMs?: number; operationId?: string } }> } };
+    const poll = har.log.entries.find((e) => e._chatapi.operationId === 'getEvents');
+    expect(poll?._chatapi.heldMs).toBeGreaterThanOrEqual(24_000);
+  });
+
+  it('recorded both directions in a HAR 1.2, each entry with its operation and findings', () => {
+    const har = JSON.parse(readFileSync(files.har, 'utf8')) as { log: { version: string; entries: Array<{ response: { status: number }; _chatapi: { direction: string; operationId?: string; findings: unknown[] } }> } };
+    expect(har.log.version).toBe('1.2');
+    const operations = new Set(har.log.entries.map((e) => e._chatapi.operationId));
+    for (const id of ['sendMessage', 'sendMessageAsync', 'getHistory', 'saveState', 'loadState', 'getNotReadCount', 'getEvents', 'receiveChatApiMessage']) expect(operations).toContain(id);
+    const deliveries = har.log.entries.filter((e) => e._chatapi.direction === 'webhook');
+    expect(deliveries.length).toBeGreaterThan(0);
+    // The receiver's answer is recorded as the delivery's response.
+    expect(deliveries.every((e) => e.response.status === 204)).toBe(true);
+    expect(har.log.entries.every((e) => e._chatapi.findings.length === 0)).toBe(true);
+  });
+
+  it('reports coverage: operations, statuses, reply types and webhook reasons seen', () => {
+    const report = JSON.parse(readFileSync(files.json, 'utf8')) as { coverage: { statuses: Record<string, Record<string, number>>; labels: Record<string, number> } };
+    expect(report.coverage.statuses.sendMessage).toEqual({ 200: 1 });
+    expect(Object.keys(report.coverage.labels)).toEqual(expect.arrayContaining(['reply type text', 'webhook reason: async reply']));
+    expect(proxy.output()).toMatch(/Coverage:\n {2}sendMessage: 200 ×1/);
+    expect(XMLValidator.validate(readFileSync(files.junit, 'utf8'))).toBe(true);
+  });
+
+  it('writes the token in no output: console, HAR, JSON, JUnit', () => {
+    for (const text of [proxy.output(), ...Object.values(files).map((file) => readFileSync(file, 'utf8'))]) {
+      expect(text).not.toContain(TOKEN);
+      expect(text).not.toContain(encodeURIComponent(TOKEN));
+    }
+    expect(readFileSync(files.har, 'utf8')).toContain('/chatapi/***');
+  });
+
+  it('verify-har reads the proxy’s own HAR back the same way', async () => {
+    const run = await runContract(['verify-har', files.har]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain('webhook reason: async reply');
+    expect(run.stdout).not.toContain(TOKEN);
+  });
+});
+
+describe('what the proxy survives and passes on', () => {
+  let stub: ChatApiStub;
+  let proxy: ProxyProcess;
+
+  beforeAll(async () => {
+    stub = await startStub({ tokens: [TOKEN], longPollMs: 5_000 });
+    proxy = await startProxyProcess(['--upstream', stub.url]);
+  }, 60_000);
+  afterAll(async () => {
+    await proxy?.stop('SIGKILL');
+    await stub?.close();
+  });
+
+  it('a malformed percent escape: passed on, the stub’s 400 comes back, and the proxy stays up', async () => {
+    const response = await fetch(`${proxy.url}/chatapi/%E0%A4%A/events?clientId=x`);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toBe('chatapi.request.malformed_escape');
+    expect((await fetch(`${proxy.url}/chatapi/${TOKEN}/client/c/history`)).status).toBe(200);
+  });
+
+  it('a 5 MB body: streamed to the stub, whose 413 comes back', async () => {
+    const body = JSON.stringify({ clientId: 'big', query: 'x'.repeat(5 * 1024 * 1024) });
+    const response = await fetch(`${proxy.url}/chatapi/${TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(response.status).toBe(413);
+    expect((await fetch(`${proxy.url}/chatapi/${TOKEN}/client/c/history`)).status).toBe(200);
+  });
+
+  it('a client that hangs up in the middle of a long poll: the proxy lets the poll go and stays up', async () => {
+    const controller = new AbortController();
+    const poll = fetch(`${proxy.url}/chatapi/${TOKEN}/events?clientId=gone`, { signal: controller.signal }).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    controller.abort();
+    await poll;
+    expect((await fetch(`${proxy.url}/chatapi/${TOKEN}/client/c/history`)).status).toBe(200);
+  });
+
+  it('an upstream that goes down and comes back: 502 in the Error shape meanwhile, answers again after', async () => {
+    const port = await freePort();
+    const upstream = await startStub({ tokens: [TOKEN], port });
+    const own = await startProxyProcess(['--upstream', upstream.url]);
+    try {
+      expect((await fetch(`${own.url}/chatapi/${TOKEN}/client/c/history`)).status).toBe(200);
+      await upstream.close();
+      const down = await fetch(`${own.url}/chatapi/${TOKEN}/client/c/history`);
+      expect(down.status).toBe(502);
+      expect(await down.json()).toMatchObject({ error: 'chatapi.proxy.upstream_unreachable', status: 502 });
+      const back = await startStub({ tokens: [TOKEN], port });
+      try {
+        expect((await fetch(`${own.url}/chatapi/${TOKEN}/client/c/history`)).status).toBe(200);
+      } finally {
+        await back.close();
+      }
+      // An unreachable service is not a contract break.
+      expect(await own.stop()).toBe(0);
+    } finally {
+      await own.stop('SIGKILL');
+    }
+  }, 60_000);
+});
+
+describe('encodings', () => {
+  it('a gzip answer passes through byte for byte, and is judged decoded', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const { request } = await import('undici');
+    // A service that compresses: a valid history, then an unread count that breaks the description.
+    const gzipped = createServer((req, res) => {
+      req.resume();
+      const body = req.url?.includes('/history') ? { clientId: 'c', totalCount: 0, messages: [] } : { count: 'three' };
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipSync(JSON.stringify(body)));
+    });
+    await new Promise<void>((resolve) => gzipped.listen(0, '127.0.0.1', () => resolve()));
+    const address = gzipped.address();
+    const proxy = await startProxyProcess(['--upstream', `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`]);
+    try {
+      const answer = await request(`${proxy.url}/chatapi/${TOKEN}/client/c/history`);
+      expect(answer.headers['content-encoding']).toBe('gzip');
+      const bytes = Buffer.from(await answer.body.arrayBuffer());
+      expect([bytes[0], bytes[1]]).toEqual([0x1f, 0x8b]);
+      await (await request(`${proxy.url}/chatapi/${TOKEN}/client/c/message-not-read-count`)).body.dump();
+      expect(await proxy.stop()).toBe(1);
+      // The history (valid once decoded) is no finding; the unread count is, read through the gzip.
+      expect(proxy.output()).toMatch(/\[schema_violation\] GET http:\/\/127\.0\.0\.1:\d+\/chatapi\/\*\*\*\/client\/c\/message-not-read-count → 200: response body \/count: must be integer/);
+      expect(proxy.output()).not.toMatch(/\/history → 200/);
+    } finally {
+      await proxy.stop('SIGKILL');
+      gzipped.close();
+    }
+  }, 60_000);
+});
+
+describe('--enforce answers a contract break with a 502 naming it', () => {
+  it('turns a stub answer that breaks the description into the description’s Error, and exits 1', async () => {
+    // A service that answers the unread count as a string.
+    const broken = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ count: 'three' }));
+    });
+    await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', () => resolve()));
+    const address = broken.address();
+    const proxy = await startProxyProcess(['--upstream', `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, '--enforce']);
+    try {
+      const response = await fetch(`${proxy.url}/chatapi/${TOKEN}/client/c/message-not-read-count`);
+      expect(response.status).toBe(502);
+      const body = (await response.json()) as { error: string; message: string; violations: Array<{ message: string }> };
+      expect(body.error).toBe('chatapi.proxy.contract_violation');
+      expect(body.violations[0]!.message).toMatch(/\[schema_violation\] response body \/count: must be integer/);
+      expect(await proxy.stop()).toBe(1);
+      expect(proxy.output()).toContain('[schema_violation]');
+    } finally {
+      await proxy.stop('SIGKILL');
+      broken.close();
+    }
+  }, 60_000);
+});
+
+describe('a proxy that cannot run exits 2', () => {
+  it('an upstream that does not answer at start', async () => {
+    const run = await runContract(['proxy', '--upstream', `http://127.0.0.1:${await freePort()}`, '--port', String(await freePort())]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/the upstream http:\/\/127\.0\.0\.1:\d+ does not answer/);
+  });
+
+  it('a port in use', async () => {
+    const stub = await startStub({ tokens: [TOKEN] });
+    try {
+      const run = await runContract(['proxy', '--upstream', stub.url, '--port', String(stub.port)]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/cannot listen: .*EADDRINUSE/);
+    } finally {
+      await stub.close();
+    }
+  });
+
+  it('bad arguments', async () => {
+    const run = await runContract(['proxy', '--port', '1']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--upstream is required');
+  });
+});
