@@ -64,4 +64,11 @@ describe('chatapi-contract --stateless against the Prism mock', () => {
     expect(((await compressed.json()) as { error: string }).error).toBe('chatapi.request.unsupported_media_type');
     expect((await send(JSON.stringify({ clientId: 'c', query: 'hello' }))).status).toBe(200);
   });
+
+  it('without --stateless, says in one line that the target looks stateless and suggests the flag, instead of failing every behaviour check', async () => {
+    const stateful = await runCli(['--base-url', prism.url, '--token', 'chatapi-dev-token', '--rate', '1000']);
+    expect(stateful.code, stateful.stdout + stateful.stderr).toBe(2);
+    expect(stateful.stderr).toMatch(/the target looks stateless: a state saved for a new client was not loaded back .*run with --stateless; no check was run\./);
+    expect(stateful.stdout).not.toContain('[failed]');
+  });
 });
