@@ -232,14 +232,15 @@ export class RunContext extends BaseContext implements CheckContext {
     return { op, exchange };
   }
 
-  private judge(op: OperationSpec, exchange: Exchange, expect: Expectation): Finding[] {
+  private judge(op: OperationSpec, exchange: Exchange, expect: Expectation, only?: readonly string[]): Finding[] {
     const { validator, settings } = this.parts;
-    return judgeExchange(validator, op, exchange, expect, { selection: settings.selection, maxResponseTimeMs: settings.maxResponseTimeMs });
+    const findings = judgeExchange(validator, op, exchange, expect, { selection: settings.selection, maxResponseTimeMs: settings.maxResponseTimeMs });
+    return only ? findings.filter((f) => f.check === undefined || only.includes(f.check)) : findings;
   }
 
   async call(operationId: string, request: RequestDraft, expect: Expectation, options: CallOptions = {}): Promise<Exchange> {
     const { op, exchange } = await this.send(operationId, request, expect, options);
-    const findings = this.judge(op, exchange, expect).map((f) => identified(request.label ? { ...f, case: request.label } : f));
+    const findings = this.judge(op, exchange, expect, request.judges).map((f) => identified(request.label ? { ...f, case: request.label } : f));
     for (const f of findings) this.finding(f);
     this.judged.set(exchange, { op, findings: findings.length });
     this.parts.onJudged?.({ exchange, operationId, findings, ...(request.label ? { label: request.label } : {}) });
@@ -248,7 +249,7 @@ export class RunContext extends BaseContext implements CheckContext {
 
   async probe(operationId: string, request: RequestDraft, expect: Expectation, options: CallOptions = {}): Promise<{ exchange: Exchange; findings: Finding[] }> {
     const { op, exchange } = await this.send(operationId, request, expect, options);
-    const findings = this.judge(op, exchange, expect).map(identified);
+    const findings = this.judge(op, exchange, expect, request.judges).map(identified);
     this.parts.onJudged?.({ exchange, operationId, findings, ...(request.label ? { label: request.label } : {}) });
     return { exchange, findings };
   }

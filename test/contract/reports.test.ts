@@ -50,7 +50,7 @@ describe('reports of a run against a broken server (the unread count as a string
     expect(text).not.toContain('chatapi-dev-token');
   });
 
-  it('--replay sends a finding again: still there (exit 1) against the broken server, from any of the three reports', async () => {
+  it('--replay sends a finding again: still there (exit 1) against the broken server, from any of the three reports', { timeout: 90_000 }, async () => {
     const ndjson = readFileSync(files.ndjson, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { type: string; code?: string; id?: string });
     const id = ndjson.find((l) => l.type === 'finding' && l.code === 'schema_violation')!.id!;
     for (const from of [files.ndjson, files.json, files.har]) {
@@ -61,7 +61,7 @@ describe('reports of a run against a broken server (the unread count as a string
     }
   });
 
-  it('--replay against the fixed server: gone (exit 0)', async () => {
+  it('--replay against the fixed server: gone (exit 0)', { timeout: 60_000 }, async () => {
     const fixed = await stubBehindProxy();
     try {
       const ndjson = readFileSync(files.ndjson, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { type: string; code?: string; id?: string });

@@ -97,7 +97,11 @@ function parameterMutations(ctx: CaseContext, p: ParameterSpec): Mutation[] {
       if (encoded && (prefix || ctx.readOnly)) continue;
       mutations.push({
         label: `${where}: ${label}`,
-        apply: (r) => ({ ...r, ...(encoded ? { rawPath: { ...r.rawPath, [p.name]: value } } : { path: { ...r.path, [p.name]: prefix + value } }), unspecified: label }),
+        apply: (r) => ({
+          ...r,
+          ...(encoded ? { rawPath: { ...r.rawPath, [p.name]: value }, judges: ['not_a_server_error'] } : { path: { ...r.path, [p.name]: prefix + value } }),
+          unspecified: label,
+        }),
       });
     }
     mutations.push({ label: `${where}: an empty segment`, apply: (r) => setParameter(r, p, '') });

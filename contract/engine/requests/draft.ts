@@ -27,6 +27,11 @@ export interface RequestDraft {
    * a server may resolve before any operation sees it): then any documented answer will do.
    */
   unspecified?: string;
+  /**
+   * Only these judges apply: a request a server may route to another operation altogether (a
+   * resolved dot segment) can only be held to what every answer owes, no 5xx.
+   */
+  judges?: readonly string[];
 }
 
 /** A draft from what a check names; headers and query default to none. */
