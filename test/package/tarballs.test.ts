@@ -3,11 +3,12 @@
 // npm into fresh projects outside the repository: a front end with the client alone, and a
 // toolkit user with both. Everything below runs in those projects.
 import { spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../description/bundle.js';
+import { copyWorkingTree } from '../helpers/working-tree.js';
 
 const repo = packageRoot();
 let work: string;
@@ -44,20 +45,6 @@ async function mustRun(command: string, args: string[], cwd: string, timeoutMs?:
   const result = await run(command, args, cwd, { timeoutMs });
   if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} in ${cwd} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
   return result;
-}
-
-/** The working tree as git sees it (committed or not, never ignored), without build/ or dist/. */
-async function copyWorkingTree(to: string): Promise<void> {
-  const { stdout } = await mustRun('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], repo);
-  const files = stdout.split('\0').filter((file) => file !== '' && !file.startsWith('build/') && !file.startsWith('dist/'));
-  for (const file of files) {
-    await mkdir(dirname(join(to, file)), { recursive: true });
-    await cp(join(repo, file), join(to, file)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error; // deleted but not yet committed
-    });
-  }
-  // The tools of the build (tsc, Redocly), as `npm ci` would have installed them.
-  await symlink(join(repo, 'node_modules'), join(to, 'node_modules'));
 }
 
 const INSTALL = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
