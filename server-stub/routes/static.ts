@@ -1,7 +1,7 @@
 // The stub's own pages: an index, the rendered docs (Chat API and control API), the bundled
 // description, the chat playground and the operator console, and the demo bot's assets.
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router, type NextFunction, type Response } from 'express';
 import { BUNDLE_JSON, BUNDLE_YAML, packageRoot } from '../../description/bundle.js';
@@ -27,11 +27,16 @@ function sendBuilt(res: Response, next: NextFunction, file: string, type: string
 const ROOT = packageRoot();
 /** The pages' HTML and CSS, and the demo bot's assets: served as they are in the source. */
 const PUBLIC_DIR = join(ROOT, 'server-stub', 'public');
-/** The pages' scripts and the typed client, compiled to ES modules by `npm run build` (tsc). */
+/** The pages' scripts, compiled to ES modules by `npm run build` (tsc). */
 const BUILT_PAGES_DIR = join(ROOT, 'build', 'server-stub', 'public');
-const BUILT_CLIENT_DIR = join(ROOT, 'build', 'client');
-/** What the client imports from generated/ (its table of documented statuses), beside it as in the build. */
-const BUILT_GENERATED_DIR = join(ROOT, 'build', 'generated');
+/**
+ * The typed client the pages import: the @chatapi-contract/client package as installed beside the
+ * stub (in this repository, the workspace's client/dist), so that the pages run the client users get.
+ * Its dist/ has the layout of build/: client/*.js, and generated/*.js beside it (what it imports).
+ */
+const CLIENT_DIST = dirname(dirname(fileURLToPath(import.meta.resolve('@chatapi-contract/client'))));
+const BUILT_CLIENT_DIR = join(CLIENT_DIST, 'client');
+const BUILT_GENERATED_DIR = join(CLIENT_DIST, 'generated');
 /** openapi-fetch's own ES module file, which the pages' import map names (no bundler, no CDN). */
 const OPENAPI_FETCH_ESM = fileURLToPath(import.meta.resolve('openapi-fetch'));
 export const CONTROL_DOCS_HTML = join(ROOT, 'dist', 'control-api.html');
