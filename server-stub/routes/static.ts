@@ -4,9 +4,10 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router, type NextFunction, type Response } from 'express';
-import { BUNDLE_JSON, BUNDLE_YAML, packageRoot } from '../../description/bundle.js';
+import { parse } from 'yaml';
+import { BUNDLE_JSON, BUNDLE_YAML, DOCS_HTML, loadDescription, packageRoot } from '../../description/bundle.js';
 import { StubError } from '../errors.js';
-import { docsPage } from './docs-page.js';
+import { chatApiSampleSource, docsPage } from './docs-page.js';
 import { allowOnly } from './util.js';
 
 function sendBuilt(res: Response, next: NextFunction, file: string, type: string, build: string): void {
@@ -50,7 +51,8 @@ const files = (dir: string, extensions?: readonly string[]) => {
 
 const escapeAttribute = (text: string) => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
-export function staticRoutes(tokens: readonly string[]): Router {
+/** The stub's pages; `controlApiYaml` is the control API's description as served (its `servers` name the stub). */
+export function staticRoutes(tokens: readonly string[], controlApiYaml: string): Router {
   const router = Router();
   router
     .route('/')
@@ -68,9 +70,10 @@ export function staticRoutes(tokens: readonly string[]): Router {
       });
     })
     .all(allowOnly('GET'));
+  // Both docs pages list and call the stub that serves them (its address, its first token).
   router
     .route('/docs')
-    .get(docsPage())
+    .get(docsPage({ file: DOCS_HTML, servers: () => (loadDescription().servers ?? []) as { url?: unknown }[], samples: chatApiSampleSource, token: tokens[0] }))
     .all(allowOnly('GET'));
   router
     .route('/openapi.json')
@@ -82,7 +85,7 @@ export function staticRoutes(tokens: readonly string[]): Router {
     .all(allowOnly('GET'));
   router
     .route('/_stub/docs')
-    .get((_req, res, next) => sendBuilt(res, next, CONTROL_DOCS_HTML, 'html', 'npm run docs'))
+    .get(docsPage({ file: CONTROL_DOCS_HTML, servers: () => ((parse(controlApiYaml) as { servers?: { url?: unknown }[] }).servers ?? []) }))
     .all(allowOnly('GET'));
 
   // The playground and the operator console: one HTML page each, whose ES modules (the page's
