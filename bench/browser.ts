@@ -8,7 +8,7 @@
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { openBrowser, startStubProcess, type BrowserSession } from '../test/browser/harness.js';
-import { median, percentile } from './lib/processes.js';
+import { median, percentile, runBench } from './lib/processes.js';
 import { writeBenchResults } from './lib/results.js';
 
 const ROUNDS = Number(process.env.BENCH_BROWSER_ROUNDS ?? 30);
@@ -115,11 +115,4 @@ async function main(): Promise<void> {
   }
 }
 
-// Exit, also on success: the 'exit' hook of bench/lib/processes.ts stops anything still running.
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -11,7 +11,7 @@ import type { RunReport } from '../contract/report.js';
 import { freePort } from '../mock/prism.js';
 import { packageRoot } from '../description/bundle.js';
 import { measureLoad } from './lib/load.js';
-import { startServer, type Probe, type ServerProcess } from './lib/processes.js';
+import { runBench, startServer, type Probe, type ServerProcess } from './lib/processes.js';
 import { writeBenchResults } from './lib/results.js';
 
 const root = packageRoot();
@@ -93,11 +93,4 @@ async function main(): Promise<void> {
   for (const path of writeBenchResults('CONTRACT.md', lines.join('\n') + '\n')) console.error(`written to ${path}`);
 }
 
-// Exit, also on success: the 'exit' hook of bench/lib/processes.ts stops anything still running.
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

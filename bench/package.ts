@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { freePort } from '../mock/prism.js';
 import { packRelease } from '../scripts/release.mjs';
-import { median, startServer } from './lib/processes.js';
+import { median, runBench, startServer } from './lib/processes.js';
 import { writeBenchResults } from './lib/results.js';
 
 const RUNS = 5;
@@ -74,11 +74,4 @@ async function main(): Promise<void> {
   }
 }
 
-// Exit, also on success: the 'exit' hook of bench/lib/processes.ts stops anything still running.
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -16,7 +16,7 @@ import autocannon from 'autocannon';
 import { freePort } from '../mock/prism.js';
 import { packageRoot } from '../description/bundle.js';
 import { measureLongPoll } from './lib/long-poll.js';
-import { median, startServer, type ServerProcess } from './lib/processes.js';
+import { median, runBench, startServer, type ServerProcess } from './lib/processes.js';
 import { writeBenchResults } from './lib/results.js';
 
 const root = packageRoot();
@@ -266,12 +266,4 @@ async function main(): Promise<void> {
   if (only.size === 4) for (const path of writeBenchResults('RELIABILITY.md', lines.join('\n') + '\n')) console.error(`written to ${path}`);
 }
 
-main()
-  .catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    rmSync(scratch, { recursive: true, force: true });
-    process.exit(); // its 'exit' hook stops any server left running (bench/lib/processes.ts)
-  });
+runBench(() => main().finally(() => rmSync(scratch, { recursive: true, force: true })));

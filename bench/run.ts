@@ -8,7 +8,7 @@ import { freePort } from '../mock/prism.js';
 import { BUNDLE_YAML, packageRoot } from '../description/bundle.js';
 import { measureLoad, type LoadResult } from './lib/load.js';
 import { measureLongPoll } from './lib/long-poll.js';
-import { median, startServer, type Probe, type ServerProcess } from './lib/processes.js';
+import { median, runBench, startServer, type Probe, type ServerProcess } from './lib/processes.js';
 import { writeBenchResults } from './lib/results.js';
 
 const root = packageRoot();
@@ -211,11 +211,4 @@ async function main(): Promise<void> {
   for (const path of writeBenchResults('RESULTS.md', lines.join('\n') + '\n')) console.error(`written to ${path}`);
 }
 
-// Exit, also on success: the 'exit' hook of bench/lib/processes.ts stops anything still running.
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -7,7 +7,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStubCommand } from '../test/helpers/stub-command.js';
 import { copyWorkingTree } from '../test/helpers/working-tree.js';
-import { median } from './lib/processes.js';
+import { median, runBench } from './lib/processes.js';
 import { writeBenchResults } from './lib/results.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -66,11 +66,4 @@ async function main(): Promise<void> {
   }
 }
 
-// Exit, also on success: the 'exit' hook of bench/lib/processes.ts stops anything still running.
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

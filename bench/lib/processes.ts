@@ -15,6 +15,20 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+/**
+ * Runs a bench's main and exits, also on success: the process-group hook stops anything still
+ * running, and nothing left open (a socket, a timer) keeps the bench from ending.
+ */
+export function runBench(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
+
 export interface ServerProcess {
   url: string;
   child: ChildProcess;
