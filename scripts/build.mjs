@@ -13,7 +13,9 @@
 // outputs exist and the hash is the same. Hashing contents, not times, means a checkout or a save
 // that changes nothing rebuilds nothing. The environment is not an input: changing PORT or any
 // CHATAPI_* variable never rebuilds. TypeScript is left to `tsc --build`, which compares its inputs'
-// modification times with its outputs' and recompiles only then.
+// modification times with its outputs' and recompiles only then; tsc itself (half a second to load)
+// is not even started while no file of the working tree and no compiled file changed (path, size,
+// modification time) since its last successful run.
 //
 // Usage: node scripts/build.mjs [bundle|docs|control-docs|compile ...] [--force] [--clean]
 //   (no step: all of them; --force: run the chosen steps even when up to date; --clean: delete
@@ -56,10 +58,33 @@ const STEPS = {
     ],
   },
   compile: {
-    // tsc --build decides for itself (timestamps, tsconfig.build.json's and the client's .tsbuildinfo).
+    // tsc --build decides (timestamps, the .tsbuildinfo files), when anything changed at all.
+    fingerprint: () => treeFingerprint(),
     commands: [['node', [require.resolve('typescript/bin/tsc'), '--build', 'tsconfig.build.json', 'client/tsconfig.build.json']]],
   },
 };
+
+/** Left out of the compile step's fingerprint: what git and npm keep, and what the other steps and the tools write. */
+const SKIPPED_NAMES = new Set(['.git', 'node_modules']);
+const SKIPPED_PATHS = new Set(['dist', 'reports', 'release']);
+
+/** Path, size and modification time of every file of the tree: the sources and the compiled files (build/, client/dist/). */
+function treeFingerprint() {
+  const hash = createHash('sha256');
+  const walk = (dir) => {
+    for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
+      const path = dir === '' ? entry.name : `${dir}/${entry.name}`;
+      if (entry.isDirectory()) {
+        if (!SKIPPED_NAMES.has(entry.name) && !SKIPPED_PATHS.has(path)) walk(path);
+      } else if (entry.isFile()) {
+        const { size, mtimeMs } = statSync(join(root, path));
+        hash.update(`${path} ${size} ${mtimeMs}\n`);
+      }
+    }
+  };
+  walk('');
+  return hash.digest('hex');
+}
 
 /** Every file under the inputs (files or folders), sorted, as paths relative to the root. */
 function filesOf(inputs) {
@@ -111,9 +136,9 @@ function main(argv) {
   for (const [name, step] of Object.entries(STEPS)) {
     if (chosen.length > 0 && !chosen.includes(name)) continue;
     const started = performance.now();
-    const hash = step.inputs ? inputsHash(step.inputs) : undefined;
-    if (hash !== undefined && !force && state[name] === hash && step.outputs.every((output) => existsSync(join(root, output)))) {
-      console.log(`build: ${name} up to date (inputs unchanged)`);
+    const fingerprint = () => (step.inputs ? inputsHash(step.inputs) : step.fingerprint());
+    if (!force && state[name] === fingerprint() && (step.outputs ?? []).every((output) => existsSync(join(root, output)))) {
+      console.log(`build: ${name} up to date (${step.inputs ? 'inputs unchanged' : 'no file changed since the last compile'})`);
       continue;
     }
     for (const command of step.commands) {
@@ -126,13 +151,10 @@ function main(argv) {
         return code;
       }
     }
-    if (hash !== undefined) {
-      state[name] = hash;
-      writeFileSync(STATE, JSON.stringify(state, null, 2));
-      console.log(`build: ${name} built in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    } else {
-      console.log(`build: ${name} done in ${((performance.now() - started) / 1000).toFixed(1)} s (tsc --build)`);
-    }
+    // Taken again after the step: the compiled files are part of the compile step's fingerprint.
+    state[name] = fingerprint();
+    writeFileSync(STATE, JSON.stringify(state, null, 2));
+    console.log(`build: ${name} ${step.inputs ? 'built' : 'done (tsc --build)'} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
   return 0;
 }
