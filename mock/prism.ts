@@ -101,7 +101,7 @@ export async function startPrism(options: PrismOptions = {}): Promise<RunningPri
   // so that nothing is accepted there (and answered 502) while Prism is still starting.
   const prismPort = await freePort('127.0.0.1');
   let document = BUNDLE_YAML;
-  let removeCopy = async () => undefined as void;
+  let removeCopy: () => Promise<void> = async () => {};
   if (options.patchDocument) {
     const dir = await mkdtemp(join(tmpdir(), 'chatapi-prism-'));
     const bundle = JSON.parse(await readFile(BUNDLE_JSON, 'utf8')) as Record<string, unknown>;

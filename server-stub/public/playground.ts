@@ -4,6 +4,7 @@
 // did not take (it is down, restarting) stays in the conversation, marked not sent, and is sent
 // again, in order, as soon as the stub answers, or at once on a click.
 import { createChatApiClient, ChatApiEventsError, type ChatEvent, type ChatResponse, type Reply, type Schemas } from '../../client/index.js';
+import { isTransient } from '../../client/events.js';
 import { el, renderReply } from './render.js';
 
 type HistoryMessage = Schemas['HistoryMessage'];
@@ -30,7 +31,6 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const log = $<HTMLOListElement>('log');
 const form = $<HTMLFormElement>('composer');
 const input = $<HTMLInputElement>('message');
-const sendButton = $<HTMLButtonElement>('send');
 const unreadBadge = $<HTMLSpanElement>('unread');
 const statusLine = $<HTMLDivElement>('status');
 $('client-id').textContent = clientId;
@@ -158,8 +158,6 @@ let flushing = false;
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
 let retryDelayMs = 1000;
 
-/** A failure worth trying again by itself: no answer, or the server's own trouble. */
-const transient = (status: number) => status === 0 || status === 408 || status === 429 || status >= 500;
 
 function markOutgoing(message: Outgoing, state: 'sending' | 'not-sent', why?: string): void {
   message.item.dataset.state = state;
@@ -194,13 +192,11 @@ async function flush(): Promise<void> {
     for (let next = outbox[0]; next !== undefined; next = outbox[0]) {
       markOutgoing(next, 'sending');
       const started = performance.now();
-      sendButton.disabled = true;
       const result = await client.sendMessage({ clientId, query: next.query, cid });
-      sendButton.disabled = false;
       if (!result.ok) {
         const why = result.status === 0 ? 'the stub does not answer' : `${result.status} ${result.error.message}`;
         for (const waiting of outbox) markOutgoing(waiting, 'not-sent', waiting === next ? why : 'waiting for the one above');
-        if (transient(result.status)) {
+        if (isTransient(result)) {
           showStatus(`${outbox.length === 1 ? 'A message is' : `${outbox.length} messages are`} not sent: ${why}. Trying again in ${Math.round(retryDelayMs / 1000)} s, or press Send now.`, true);
           retryTimer = setTimeout(() => void flush(), retryDelayMs);
           retryDelayMs = Math.min(retryDelayMs * 2, 10_000);
@@ -225,7 +221,6 @@ async function flush(): Promise<void> {
     }
   } finally {
     flushing = false;
-    sendButton.disabled = false;
   }
 }
 // The browser says the network is back: do not wait for the next retry.
