@@ -7,8 +7,9 @@
 // driver's own round trips are not counted. Prints the figures; no target is enforced here.
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
-import { openBrowser, startStubProcess } from '../test/browser/harness.js';
-import { median, percentile } from './lib/processes.js';
+import { openBrowser, startStubProcess, type BrowserSession } from '../test/browser/harness.js';
+import { median, percentile, runBench } from './lib/processes.js';
+import { writeBenchResults } from './lib/results.js';
 
 const ROUNDS = Number(process.env.BENCH_BROWSER_ROUNDS ?? 30);
 
@@ -55,8 +56,9 @@ const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 async function main(): Promise<void> {
   const stub = await startStubProcess();
-  const session = await openBrowser();
+  let session: BrowserSession | undefined;
   try {
+    session = await openBrowser();
     const playground = await session.newPage();
     const weights = {
       playground: await weigh(playground, `${stub.url}/playground/?clientId=bench-client`),
@@ -93,21 +95,24 @@ async function main(): Promise<void> {
     }
 
     if (session.scriptErrors.length || session.offMachine.length) throw new Error(`script errors or requests off the machine: ${JSON.stringify([session.scriptErrors, session.offMachine])}`);
-    console.log(`Browser bench · Chromium ${session.browser.version()} headless · ${ROUNDS} rounds`);
-    console.log('');
-    console.log('| page | JS + CSS files | raw | gzipped |');
-    console.log('|---|---:|---:|---:|');
-    for (const [name, w] of Object.entries(weights)) console.log(`| ${name} | ${w.files} | ${kib(w.raw)} | ${kib(w.gzip)} |`);
-    console.log('');
-    console.log(`- Send → bot reply rendered (playground): ${ms(send)}`);
-    console.log(`- Send as operator → shown in the playground: ${ms(operatorToPage)}`);
+    const lines = [
+      `# Browser bench · Chromium ${session.browser.version()} headless · ${ROUNDS} rounds`,
+      '',
+      '| page | JS + CSS files | raw | gzipped |',
+      '|---|---:|---:|---:|',
+      ...Object.entries(weights).map(([name, w]) => `| ${name} | ${w.files} | ${kib(w.raw)} | ${kib(w.gzip)} |`),
+      '',
+      `- Send → bot reply rendered (playground): ${ms(send)}`,
+      `- Send as operator → shown in the playground: ${ms(operatorToPage)}`,
+      '',
+      'Measured with `npm run bench:browser` (bench/browser.ts).',
+    ];
+    console.log(lines.join('\n'));
+    for (const path of writeBenchResults('BROWSER.md', lines.join('\n') + '\n')) console.error(`written to ${path}`);
   } finally {
-    await session.close();
+    await session?.close();
     await stub.stop();
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

@@ -1,7 +1,8 @@
 // `npm run bench:contract`: how long the contract engine's default run takes against the stub, at
 // the default --rate and at --rate 1000, and how many requests per second its fuzz phase sustains
 // at --rate 1000, next to what the same stub answers under autocannon in the same run (the engine
-// must not be the bottleneck). Prints its figures; everything on loopback.
+// must not be the bottleneck). Prints its figures and writes them to reports/bench/CONTRACT.md;
+// everything on loopback.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,8 @@ import type { RunReport } from '../contract/engine/report.js';
 import { freePort } from '../mock/prism.js';
 import { packageRoot } from '../description/bundle.js';
 import { measureLoad } from './lib/load.js';
-import { startServer, type Probe, type ServerProcess } from './lib/processes.js';
+import { runBench, startServer, type Probe, type ServerProcess } from './lib/processes.js';
+import { writeBenchResults } from './lib/results.js';
 
 const root = packageRoot();
 const TOKEN = 'chatapi-dev-token';
@@ -57,8 +59,12 @@ async function main(): Promise<void> {
   const fuzz = await contract(['--rate', '1000', '--phases', 'fuzz', '--max-examples', '200'], { CHATAPI_LONG_POLL_MS: '1000' });
   console.error('the stub under autocannon (50 connections, 5 s)...');
   const server = await stub();
-  const load = await measureLoad({ url: server.url + SEND.path, body: SEND.body, seconds: 5 });
-  await server.stop();
+  let load: Awaited<ReturnType<typeof measureLoad>>;
+  try {
+    load = await measureLoad({ url: server.url + SEND.path, body: SEND.body, seconds: 5 });
+  } finally {
+    await server.stop();
+  }
 
   const fuzzRequests = requests(fuzz.report, 'fuzz');
   // The events method holds each request for the long poll (1 s) when there is nothing new: its
@@ -82,10 +88,9 @@ async function main(): Promise<void> {
       .map((kind) => `${kind} ${requests(fast.report, kind)}`)
       .join(', ')} requests`,
   ];
+  lines.push('', 'Measured with `npm run bench:contract` (bench/contract-engine.ts).');
   console.log(lines.join('\n'));
+  for (const path of writeBenchResults('CONTRACT.md', lines.join('\n') + '\n')) console.error(`written to ${path}`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

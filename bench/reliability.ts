@@ -1,12 +1,13 @@
 // `npm run bench:reliability`: the figures of the reliability issue, on loopback, against the
-// compiled stub as a process (`npm run build` first), printed and written to bench/RELIABILITY.md:
+// compiled stub as a process (`npm run build` first), printed and written to reports/bench/RELIABILITY.md
+// (and to bench/RELIABILITY.md with BENCH_RECORD=1):
 //   1. 10,000 concurrent long-poll waiters: RSS while they wait, publish → answer p50/p99;
 //   2. a soak at 100 connections with a new clientId on every request: errors, RSS start → end;
 //   3. the SQLite store's throughput next to the in-memory store's, side by side;
 //   4. the time to deliver a backlog of 1,000 webhook items once the receiver is back from an outage,
 //      with the default retry policy.
 // BENCH_SOAK_SECONDS (default 60) and BENCH_OUTAGE_SECONDS (default 15) shorten a trial run.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -15,7 +16,8 @@ import autocannon from 'autocannon';
 import { freePort } from '../mock/prism.js';
 import { packageRoot } from '../description/bundle.js';
 import { measureLongPoll } from './lib/long-poll.js';
-import { median, startServer, type ServerProcess } from './lib/processes.js';
+import { median, runBench, startServer, type ServerProcess } from './lib/processes.js';
+import { writeBenchResults } from './lib/results.js';
 
 const root = packageRoot();
 const TOKEN = 'chatapi-dev-token';
@@ -70,8 +72,7 @@ async function soak(seconds: number) {
     const rssStart = server.currentRssMiB();
     const samples: number[] = [];
     const sampler = setInterval(() => samples.push(server.currentRssMiB()), 10_000);
-    const result = await load(server.url, 100, seconds, (n) => `soak-${n}`);
-    clearInterval(sampler);
+    const result = await load(server.url, 100, seconds, (n) => `soak-${n}`).finally(() => clearInterval(sampler));
     const rssEnd = server.currentRssMiB();
     // Still answering, and with the cap in force, after the soak.
     const after = await fetch(server.url + SEND_PATH, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ clientId: 'after-soak', query: 'Hello' }) });
@@ -95,11 +96,10 @@ async function soak(seconds: number) {
 
 /** Memory and SQLite stubs run side by side; the load visits them in turn (1,000 clients in rotation). */
 async function stores() {
-  const servers = [
-    { name: 'memory (default)', server: await stub() },
-    { name: 'SQLite (`CHATAPI_STORE=sqlite:…`, WAL)', server: await stub({ CHATAPI_STORE: `sqlite:${join(scratch, 'throughput.db')}` }) },
-  ];
+  const servers: { name: string; server: ServerProcess }[] = [];
   try {
+    servers.push({ name: 'memory (default)', server: await stub() });
+    servers.push({ name: 'SQLite (`CHATAPI_STORE=sqlite:…`, WAL)', server: await stub({ CHATAPI_STORE: `sqlite:${join(scratch, 'throughput.db')}` }) });
     const rounds = servers.map(() => [] as autocannon.Result[]);
     for (const { server } of servers) await load(server.url, 50, 2, (n) => `c-${n % 1000}`);
     for (let round = 0; round < 3; round++) {
@@ -262,13 +262,8 @@ async function main(): Promise<void> {
     say();
   }
   say(`Measured with \`npm run bench:reliability\` (bench/reliability.ts).`);
-  // Only a full run replaces the committed results.
-  if (only.size === 4) writeFileSync(join(root, 'bench', 'RELIABILITY.md'), lines.join('\n') + '\n');
+  // Only a full run is written (a BENCH_ONLY trial run is printed).
+  if (only.size === 4) for (const path of writeBenchResults('RELIABILITY.md', lines.join('\n') + '\n')) console.error(`written to ${path}`);
 }
 
-main()
-  .catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(() => rmSync(scratch, { recursive: true, force: true }));
+runBench(() => main().finally(() => rmSync(scratch, { recursive: true, force: true })));

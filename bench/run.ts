@@ -1,14 +1,15 @@
 // `npm run bench`: every figure of the benchmark issue in one run, side by side on loopback, each
-// measurement bounded (≤ 10 s), printed as a table and written to bench/RESULTS.md.
+// measurement bounded (≤ 10 s), printed as a table and written to reports/bench/RESULTS.md
+// (and to bench/RESULTS.md with BENCH_RECORD=1).
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { basename, join } from 'node:path';
 import { freePort } from '../mock/prism.js';
 import { BUNDLE_YAML, packageRoot } from '../description/bundle.js';
 import { measureLoad, type LoadResult } from './lib/load.js';
 import { measureLongPoll } from './lib/long-poll.js';
-import { median, startServer, type Probe, type ServerProcess } from './lib/processes.js';
+import { median, runBench, startServer, type Probe, type ServerProcess } from './lib/processes.js';
+import { writeBenchResults } from './lib/results.js';
 
 const root = packageRoot();
 const TOKEN = 'chatapi-dev-token';
@@ -125,8 +126,12 @@ async function main(): Promise<void> {
 
   // The raw Express baseline answers with exactly the stub's reply to the same message.
   const probe = await stub();
-  const reply = await (await fetch(probe.url + SEND.path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(MESSAGE) })).text();
-  await probe.stop();
+  let reply: string;
+  try {
+    reply = await (await fetch(probe.url + SEND.path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(MESSAGE) })).text();
+  } finally {
+    await probe.stop();
+  }
 
   console.error('measuring throughput (the servers in turn, 3 rounds)...');
   const rows = await throughput([
@@ -146,8 +151,12 @@ async function main(): Promise<void> {
 
   console.error('measuring 2,000 long-poll waiters...');
   const longPollServer = await stub({ CHATAPI_LONG_POLL_MS: '60000' });
-  const longPoll = await measureLongPoll({ baseUrl: longPollServer.url, token: TOKEN, waiters: 2000, rssMiB: () => longPollServer.currentRssMiB() });
-  await longPollServer.stop();
+  let longPoll: Awaited<ReturnType<typeof measureLongPoll>>;
+  try {
+    longPoll = await measureLongPoll({ baseUrl: longPollServer.url, token: TOKEN, waiters: 2000, rssMiB: () => longPollServer.currentRssMiB() });
+  } finally {
+    await longPollServer.stop();
+  }
 
   console.error('timing the contract suite against the stub...');
   const contract = await contractSuiteSeconds();
@@ -199,10 +208,7 @@ async function main(): Promise<void> {
   say(`- \`chatapi-contract --base-url … --webhook-port …\` (stub long poll 1 s): **${fmt(contract.seconds, 1)} s**, exit code ${String(contract.exitCode)}`);
   say();
   say(`Measured with \`npm run bench\` (bench/run.ts).`);
-  writeFileSync(join(root, 'bench', 'RESULTS.md'), lines.join('\n') + '\n');
+  for (const path of writeBenchResults('RESULTS.md', lines.join('\n') + '\n')) console.error(`written to ${path}`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

@@ -36,7 +36,8 @@ export function nextTs(event: ChatEvent, previous: number | undefined): number |
   return previous === undefined ? candidate : Math.max(previous, candidate);
 }
 
-function isTransient(result: Exclude<ApiResult<'getEvents'>, { ok: true }>): boolean {
+/** A failure worth trying again by itself: no answer (network, timeout), or the server's own trouble. */
+export function isTransient(result: { status: number }): boolean {
   return result.status === 0 || result.status === 408 || result.status === 429 || result.status >= 500;
 }
 

@@ -2,7 +2,7 @@
 // schemas with a fixed seed): Prism on MOCK_PORT (default 4010), logging at warn so that it keeps
 // its throughput. Stopping this process stops Prism.
 import { parseArgs } from 'node:util';
-import { PrismMissingError, startPrism } from './prism.js';
+import { startPrism } from './prism.js';
 
 const USAGE = `Usage: chatapi-mock [--dynamic] [--port N]
 
@@ -67,10 +67,11 @@ const prism = await startPrism({
   verbosity: 'warn',
   inheritOutput: true,
 }).catch((error: unknown) => {
-  if (!(error instanceof PrismMissingError)) throw error;
-  console.error(`chatapi-mock: ${error.message}`);
+  // Prism missing, the port taken, Prism not starting: the mock could not run (exit 2), said in a line.
+  console.error(`chatapi-mock: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(2);
 });
+// Printed once Prism answers: the port accepts connections only from then on.
 console.log(`Chat API mock (${dynamic ? 'dynamic data' : 'examples'}) on ${prism.url}`);
 
 // Forward the stop signals: without this a Ctrl-C or `kill` of npm would leave Prism running.

@@ -84,67 +84,84 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/** Fails now, naming the address, when something else listens there: not after Prism's two seconds. */
+async function checkPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  const { createServer } = await import('node:net');
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new Error(`${host}:${port} is in use: stop what listens there, or choose another port`) : error));
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
 export async function startPrism(options: PrismOptions = {}): Promise<RunningPrism> {
   const host = options.host ?? '127.0.0.1';
   const entry = prismEntry(); // before anything listens: a missing Prism leaves nothing behind
-  // Prism listens on a private loopback port behind the guard, which takes the public one.
+  await checkPortFree(host, options.port ?? 0);
+  // Prism listens on a private loopback port; the guard takes the public one once Prism answers,
+  // so that nothing is accepted there (and answered 502) while Prism is still starting.
   const prismPort = await freePort('127.0.0.1');
-  const document = loadDescription();
-  const guard = await startGuard({
-    host,
-    port: options.port ?? 0,
-    upstream: { host: '127.0.0.1', port: prismPort },
-    nonEmptyQuery: nonEmptyQueryParameters(document),
-    limits: transportLimits(document),
-    router: new Router(describeOperations(document)),
-  });
-  const address = guard.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  let served = BUNDLE_YAML;
-  let cleanup = () => guard.close();
+  let document = BUNDLE_YAML;
+  let removeCopy: () => Promise<void> = async () => {};
   if (options.patchDocument) {
     const dir = await mkdtemp(join(tmpdir(), 'chatapi-prism-'));
     const bundle = JSON.parse(await readFile(BUNDLE_JSON, 'utf8')) as Record<string, unknown>;
     options.patchDocument(bundle);
-    served = join(dir, 'openapi.json');
-    await writeFile(served, JSON.stringify(bundle));
-    cleanup = () => Promise.all([guard.close(), rm(dir, { recursive: true, force: true })]).then(() => undefined);
+    document = join(dir, 'openapi.json');
+    await writeFile(document, JSON.stringify(bundle));
+    removeCopy = () => rm(dir, { recursive: true, force: true });
   }
-  const args = ['mock', served, '-h', '127.0.0.1', '-p', String(prismPort), '-v', options.verbosity ?? 'warn'];
+  const args = ['mock', document, '-h', '127.0.0.1', '-p', String(prismPort), '-v', options.verbosity ?? 'warn'];
   if (options.dynamic) args.push('-d', '--seed', options.seed ?? 'chatapi');
   // Node runs Prism's script itself: the PID we hold is Prism's, with no shell or shim between.
   const child = spawn(process.execPath, [entry, ...args], { stdio: options.inheritOutput ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
+  const stopPrism = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
 
-  const url = `http://${host}:${port}`;
-  const running: RunningPrism = {
-    url,
-    process: child,
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }).then(cleanup),
-  };
+  try {
+    await untilPrismAnswers(child, prismPort, options.readyTimeoutMs ?? 20_000, () => output);
+    const description = loadDescription();
+    const guard = await startGuard({
+      host,
+      port: options.port ?? 0,
+      upstream: { host: '127.0.0.1', port: prismPort },
+      nonEmptyQuery: nonEmptyQueryParameters(description),
+      limits: transportLimits(description),
+      router: new Router(describeOperations(description)),
+    });
+    const address = guard.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    return {
+      url: `http://${host}:${port}`,
+      process: child,
+      close: () => stopPrism().then(() => Promise.all([guard.close(), removeCopy()])).then(() => undefined),
+    };
+  } catch (error) {
+    await stopPrism();
+    await removeCopy();
+    throw error;
+  }
+}
 
-  // Prism takes about 2 s to become ready and says so only in its logs: poll until it answers.
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 20_000);
+/** Prism takes about 2 s to become ready and says so only in its logs: poll it until it answers. */
+async function untilPrismAnswers(child: ChildProcess, port: number, timeoutMs: number, output: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      await cleanup();
-      throw new Error(`Prism exited with ${child.exitCode}:\n${output}`);
-    }
+    if (child.exitCode !== null) throw new Error(`Prism exited with ${child.exitCode}:\n${output()}`);
     try {
-      // Prism itself, not the guard (which answers 502 while Prism is not up).
-      await fetch(`http://127.0.0.1:${prismPort}/chatapi/ready-probe/client/probe/message-not-read-count`);
-      return running;
+      await fetch(`http://127.0.0.1:${port}/chatapi/ready-probe/client/probe/message-not-read-count`);
+      return;
     } catch {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  await running.close();
-  throw new Error(`Prism did not answer on ${url} within the timeout:\n${output}`);
+  throw new Error(`Prism did not answer on 127.0.0.1:${port} within ${timeoutMs} ms:\n${output()}`);
 }

@@ -107,7 +107,7 @@ export function createApp(deps: AppDeps): Express {
   mountRoutes(chatApi, operations.routes);
   app.use(operations.base, chatApi);
 
-  app.use(staticRoutes(tokens.tokens));
+  app.use(staticRoutes(tokens.tokens, deps.control.yaml));
   app.use('/_stub', controlRouter({ ...deps.control, chat, validateResponses: config.validateResponses, longPollMs: () => config.longPollMs }));
 
   app.use((req, _res, next) => next(Errors.routeNotFound(req.method, req.path)));

@@ -35,6 +35,7 @@ export interface DelivererOptions {
 
 export interface DeliveryFilter {
   token?: string;
+  clientId?: string;
   questionId?: string;
   state?: Delivery['state'];
 }
@@ -103,6 +104,7 @@ export class WebhookDeliverer {
     return [...this.deliveries.values()].filter(
       (d) =>
         (filter.token === undefined || d.token === filter.token) &&
+        (filter.clientId === undefined || d.clientId === filter.clientId) &&
         (filter.state === undefined || d.state === filter.state) &&
         (filter.questionId === undefined || d.questionIds.includes(filter.questionId)),
     );

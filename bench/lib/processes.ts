@@ -1,7 +1,33 @@
 // Spawns a server process for a measurement, waits until it gives its first successful answer,
-// and reads its peak resident memory from /proc (VmHWM) before stopping it.
-import { spawn, type ChildProcess } from 'node:child_process';
+// and reads its peak resident memory from /proc (VmHWM) before stopping it. Each server runs in a
+// process group of its own (test/helpers/process-group.ts), stopped as a whole, and every group
+// still running when the bench exits (an error, Ctrl-C) is killed then.
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { spawnGroup } from '../../test/helpers/process-group.js';
+
+// Ctrl-C or a kill ends the bench through process.exit, whose 'exit' hook stops the servers
+// (started in groups of their own, they do not get the terminal's SIGINT themselves).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`bench: ${signal}, stopping what it started`);
+    process.exit(130);
+  });
+}
+
+/**
+ * Runs a bench's main and exits, also on success: the process-group hook stops anything still
+ * running, and nothing left open (a socket, a timer) keeps the bench from ending.
+ */
+export function runBench(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
 
 export interface ServerProcess {
   url: string;
@@ -38,10 +64,8 @@ export async function startServer(
   timeoutMs = 20_000,
 ): Promise<ServerProcess> {
   const started = performance.now();
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk) => (output += chunk));
-  child.stderr?.on('data', (chunk) => (output += chunk));
+  const server = spawnGroup(command, args, { env });
+  const { child } = server;
   const init: RequestInit = {
     method: probe.method,
     headers: probe.body === undefined ? {} : { 'content-type': 'application/json' },
@@ -49,10 +73,13 @@ export async function startServer(
   };
   // Poll tightly: start-up time is one of the figures.
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${command} exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null) {
+      await server.stop();
+      throw new Error(`${command} exited with ${child.exitCode}:\n${server.output()}`);
+    }
     if (performance.now() - started > timeoutMs) {
-      child.kill('SIGKILL');
-      throw new Error(`${command} gave no 2xx within ${timeoutMs} ms:\n${output}`);
+      await server.stop();
+      throw new Error(`${command} gave no 2xx within ${timeoutMs} ms:\n${server.output()}`);
     }
     try {
       const response = await fetch(url + probe.path, init);
@@ -71,16 +98,7 @@ export async function startServer(
     startupMs,
     peakRssMiB: () => statusField(pid, 'VmHWM'),
     currentRssMiB: () => statusField(pid, 'VmRSS'),
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
+    stop: () => server.stop(),
   };
 }
 

@@ -1,6 +1,7 @@
 // The operator console (/operator/ on the stub), built on the control API (/_stub/…): the
-// channel's clients, a live conversation, replies as an operator, taking a conversation over after
-// a switch reply and closing it, firing a reply timeout, the webhook URL and its deliveries.
+// channel's clients (searchable), a live conversation, replies as an operator, taking a
+// conversation over after a switch reply and closing it, firing a reply timeout, the webhook URL
+// and the selected client's deliveries.
 import type { Reply, Schemas } from '../../client/index.js';
 import { el, renderReply } from './render.js';
 
@@ -55,7 +56,10 @@ const replyInput = $<HTMLInputElement>('operator-reply');
 const replyButton = $<HTMLButtonElement>('operator-send');
 const webhookForm = $<HTMLFormElement>('webhook-form');
 const webhookInput = $<HTMLInputElement>('webhook-url');
+const deliveriesPane = $<HTMLDetailsElement>('deliveries-pane');
 const deliveriesBody = $<HTMLTableSectionElement>('deliveries');
+const deliveriesCount = $<HTMLSpanElement>('deliveries-count');
+const search = $<HTMLInputElement>('client-search');
 const statusLine = $<HTMLDivElement>('status');
 $('token').textContent = token;
 
@@ -100,25 +104,43 @@ function summaryOf(message: HistoryMessage | null): string {
 
 /** The clients of the last list: a conversation is only asked for once its client wrote (else 404). */
 let known = new Set<string>();
+/** The last list, rendered again (filtered) as the search changes. */
+let allClients: ClientSummary[] = [];
+
+/** Selects a client: its conversation and its deliveries. */
+function select(clientId: string): void {
+  selected = clientId;
+  renderClients(allClients);
+  void refreshConversation();
+  void refreshDeliveries();
+}
 
 function renderClients(clients: ClientSummary[]): void {
+  allClients = clients;
   known = new Set(clients.map((c) => c.clientId));
   if (selected === undefined && clients[0]) selected = clients[0].clientId;
+  const wanted = search.value.trim().toLowerCase();
+  const shown = wanted === '' ? clients : clients.filter((c) => c.clientId.toLowerCase().includes(wanted) || summaryOf(c.lastMessage).toLowerCase().includes(wanted));
   clientList.replaceChildren(
-    ...clients.map((c) => {
+    ...shown.map((c) => {
       const pills = [el('span', { class: `pill ${c.takeover.handler}` }, HANDLER_TEXT[c.takeover.handler])];
       if (c.unreadCount > 0) pills.push(el('span', { class: 'pill unread', title: 'unread by the client' }, `${c.unreadCount} unread`));
-      const button = el('button', { type: 'button', 'aria-current': String(c.clientId === selected), 'data-client-id': c.clientId }, el('div', { class: 'client-id' }, c.clientId, ...pills), el('div', { class: 'last' }, summaryOf(c.lastMessage)));
-      button.addEventListener('click', () => {
-        selected = c.clientId;
-        renderClients(clients);
-        void refreshConversation();
-      });
+      // A long id is cut with an ellipsis (its full text in the tooltip), never wrapped across the layout.
+      const id = el('span', { class: 'id', title: c.clientId }, c.clientId);
+      const button = el('button', { type: 'button', 'aria-current': String(c.clientId === selected), 'data-client-id': c.clientId }, el('div', { class: 'client-id' }, id, ...pills), el('div', { class: 'last' }, summaryOf(c.lastMessage)));
+      button.addEventListener('click', () => select(c.clientId));
       return el('li', {}, button);
     }),
   );
   if (clients.length === 0) clientList.append(el('li', { class: 'empty' }, 'No client has written yet.'));
+  else if (shown.length === 0) clientList.append(el('li', { class: 'empty' }, `No client matches “${search.value.trim()}”.`));
 }
+search.addEventListener('input', () => renderClients(allClients));
+// Enter picks the first client the search shows.
+search.addEventListener('keydown', (event) => {
+  const first = clientList.querySelector<HTMLButtonElement>('button[data-client-id]');
+  if (event.key === 'Enter' && first?.dataset.clientId) select(first.dataset.clientId);
+});
 
 // --- One conversation ---------------------------------------------------------------------------
 
@@ -139,6 +161,7 @@ async function refreshConversation(): Promise<void> {
     title.textContent = 'No conversation selected';
     return;
   }
+  title.title = selected;
   if (!known.has(selected)) {
     title.textContent = `No message from ${selected} yet`;
     return;
@@ -151,10 +174,18 @@ async function refreshConversation(): Promise<void> {
   handlerNote.dataset.handler = t.handler;
   takeOverButton.disabled = t.handler === 'operator';
   closeButton.disabled = t.handler === 'bot';
-  const atBottom = conversationView.scrollHeight - conversationView.scrollTop - conversationView.clientHeight < 40;
   conversationView.replaceChildren(...conversation.messages.map(messageItem));
-  if (atBottom) conversationView.scrollTop = conversationView.scrollHeight;
+  if (followingEnd) conversationView.scrollTop = conversationView.scrollHeight;
 }
+
+/** Whether the log shows its end: new messages and a resize (the deliveries pane filling) keep it there. */
+let followingEnd = true;
+conversationView.addEventListener('scroll', () => {
+  followingEnd = conversationView.scrollHeight - conversationView.scrollTop - conversationView.clientHeight < 40;
+});
+new ResizeObserver(() => {
+  if (followingEnd) conversationView.scrollTop = conversationView.scrollHeight;
+}).observe(conversationView);
 
 const act = async (path: string, done: string) => {
   if (selected === undefined) return;
@@ -199,25 +230,40 @@ webhookForm.addEventListener('submit', (event) => {
   });
 });
 
+/** The most recent deliveries shown; the count says how many there are in all. */
+const DELIVERIES_SHOWN = 50;
+
+/** The selected client's deliveries, most recent first. */
 async function refreshDeliveries(): Promise<void> {
-  const list = await control<{ deliveries: Delivery[] }>('GET', `/_stub/deliveries?token=${encodeURIComponent(token)}`);
-  if (!list) return;
+  const clientId = selected;
+  if (clientId === undefined || !known.has(clientId)) {
+    deliveriesCount.textContent = '';
+    deliveriesBody.replaceChildren();
+    return;
+  }
+  const list = await control<{ deliveries: Delivery[] }>('GET', `/_stub/deliveries?token=${encodeURIComponent(token)}&clientId=${encodeURIComponent(clientId)}`);
+  if (!list || clientId !== selected) return;
+  const { deliveries } = list;
+  const failed = deliveries.filter((d) => d.state === 'failed').length;
+  deliveriesCount.textContent = `to ${clientId}: ${deliveries.length}${failed ? `, ${failed} failed` : ''}${deliveries.length > DELIVERIES_SHOWN ? ` (the last ${DELIVERIES_SHOWN} shown)` : ''}`;
+  deliveriesCount.title = clientId;
   deliveriesBody.replaceChildren(
-    ...list.deliveries
-      .slice(-50)
+    ...deliveries
+      .slice(-DELIVERIES_SHOWN)
       .reverse()
       .map((d) => {
         const attempts = d.attempts.map((a) => `${a.at.slice(11, 19)} ${a.statusCode ?? a.error ?? '?'} (${a.durationMs} ms)`).join('\n');
         return el(
           'tr',
           { 'data-state': d.state },
-          el('td', {}, d.payload.map((p) => p.questionId ?? '').join(', ')),
+          el('td', { class: 'ids-cell' }, d.payload.map((p) => p.questionId ?? '').join(', ')),
           el('td', {}, d.state, d.error ? ` — ${d.error}` : ''),
           el('td', {}, el('pre', {}, attempts || '–')),
           el('td', {}, el('details', {}, el('summary', {}, 'payload'), el('pre', {}, JSON.stringify(d.payload, null, 2)))),
         );
       }),
   );
+  if (deliveries.length === 0) deliveriesBody.append(el('tr', {}, el('td', { colspan: '4', class: 'empty' }, 'No delivery to this client (a webhook URL gets its async and operator replies).')));
 }
 
 // --- Live: a long poll on the channel's version -------------------------------------------------
@@ -243,5 +289,7 @@ async function follow(): Promise<void> {
 
 // Delivery attempts happen later than the messages that caused them (retries): look again now and then.
 setInterval(() => void refreshDeliveries(), 3000);
+// Open on a wide screen; on a phone the pane starts folded, so that the conversation has the room.
+deliveriesPane.open = matchMedia('(min-width: 701px)').matches;
 void refreshSettings();
 void follow();

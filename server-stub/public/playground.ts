@@ -1,7 +1,10 @@
 // The chat playground (/playground/ on the stub): a client's side of a conversation, built on the
 // typed client. ?clientId= and ?token= choose the conversation (defaults: a clientId kept in this
-// browser, the stub's development token); each tab is its own connection (cid).
+// browser, the stub's development token); each tab is its own connection (cid). A message the stub
+// did not take (it is down, restarting) stays in the conversation, marked not sent, and is sent
+// again, in order, as soon as the stub answers, or at once on a click.
 import { createChatApiClient, ChatApiEventsError, type ChatEvent, type ChatResponse, type Reply, type Schemas } from '../../client/index.js';
+import { isTransient } from '../../client/events.js';
 import { el, renderReply } from './render.js';
 
 type HistoryMessage = Schemas['HistoryMessage'];
@@ -28,7 +31,6 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const log = $<HTMLOListElement>('log');
 const form = $<HTMLFormElement>('composer');
 const input = $<HTMLInputElement>('message');
-const sendButton = $<HTMLButtonElement>('send');
 const unreadBadge = $<HTMLSpanElement>('unread');
 const statusLine = $<HTMLDivElement>('status');
 $('client-id').textContent = clientId;
@@ -57,7 +59,7 @@ function setStatusBadge(message: Shown, status: string): void {
   message.item.dataset.status = status;
 }
 
-function addMessage(author: Author, questionId: string, body: Node[], meta: { timestamp?: string; status?: string; from?: string }): Shown | undefined {
+function addMessage(author: Author, questionId: string, body: Node[], meta: { timestamp?: string; status?: string; from?: string; after?: Element }): Shown | undefined {
   const key = `${author}:${questionId}`;
   if (shown.has(key)) return undefined;
   const who = author === 'CLIENT' ? 'You' : author === 'OPERATOR' ? 'Operator' : author === 'BOT' ? 'Bot' : author;
@@ -66,7 +68,10 @@ function addMessage(author: Author, questionId: string, body: Node[], meta: { ti
   if (meta.timestamp) header.append(el('time', {}, meta.timestamp.slice(11, 19)));
   if (author !== 'CLIENT') header.append(el('span', { class: 'status' }));
   const item = el('li', { class: `message from-${author.toLowerCase()}`, 'data-question-id': questionId, 'data-author': author }, header, ...body);
-  log.append(item);
+  hideHint();
+  // A reply goes right after its message, before messages still waiting in the outbox.
+  if (meta.after) meta.after.after(item);
+  else log.append(item);
   item.scrollIntoView({ block: 'end' });
   const message: Shown = { item, author, questionId };
   shown.set(key, message);
@@ -74,7 +79,22 @@ function addMessage(author: Author, questionId: string, body: Node[], meta: { ti
   return message;
 }
 
+/**
+ * What the client's buttons send: a button with a transition sends it as the query (`/Carousel`),
+ * which the conversation shows as the button's label (`carousel`), from history too.
+ */
+const labelOfTransition = new Map<string, string>();
+
+function rememberLabels(replies: readonly Reply[]): void {
+  for (const reply of replies) {
+    if (reply.type !== 'buttons' && reply.type !== 'inlineButtons') continue;
+    for (const button of reply.buttons) if ('transition' in button && button.transition) labelOfTransition.set(button.transition, button.text);
+  }
+}
+
 function clientBody(text: string | undefined, event: string | undefined): Node[] {
+  const label = text === undefined ? undefined : labelOfTransition.get(text);
+  if (label !== undefined) return [el('div', { class: 'reply reply-text', title: `sent as ${text}`, 'data-query': text! }, label)];
   return [el('div', { class: 'reply reply-text' }, text ?? `event: ${event ?? '?'}`)];
 }
 
@@ -84,11 +104,12 @@ function applyBlockForm(block: boolean | undefined): void {
   input.placeholder = block ? 'Choose one of the buttons' : 'Type a message';
 }
 
-function addResponse(response: ChatResponse, author: 'BOT' | 'OPERATOR', from?: string): void {
+function addResponse(response: ChatResponse, author: 'BOT' | 'OPERATOR', from?: string, after?: Element): void {
   const replies: Reply[] = response.data.replies;
   // During an operator's conversation the bot is silent: the envelope has no replies to show.
   if (replies.length === 0) return;
-  const added = addMessage(author, response.questionId, replies.map((reply) => renderReply(reply, send)), { timestamp: response.timestamp, from });
+  rememberLabels(replies);
+  const added = addMessage(author, response.questionId, replies.map((reply) => renderReply(reply, send)), { timestamp: response.timestamp, from, after });
   if (added) {
     applyBlockForm(response.blockForm);
     void markRead();
@@ -123,23 +144,102 @@ function markRead(): Promise<void> {
 }
 document.addEventListener('visibilitychange', () => void markRead());
 
-// --- Sending ------------------------------------------------------------------------------------
+// --- Sending: an outbox, so that nothing typed is lost while the stub is away -------------------
 
-async function send(query: string): Promise<void> {
-  const started = performance.now();
-  sendButton.disabled = true;
-  showStatus('Sending…');
-  const result = await client.sendMessage({ clientId, query, cid });
-  sendButton.disabled = false;
-  if (!result.ok) {
-    showStatus(`Send failed: ${result.status} ${result.error.message}`, true);
-    return;
+interface Outgoing {
+  query: string;
+  /** The message in the conversation, shown at once, marked sending / not sent until the stub takes it. */
+  item: HTMLLIElement;
+  note: HTMLElement;
+}
+/** Messages not yet taken by the stub, oldest first: sent one at a time, in order. */
+const outbox: Outgoing[] = [];
+let flushing = false;
+let retryTimer: ReturnType<typeof setTimeout> | undefined;
+let retryDelayMs = 1000;
+
+
+function markOutgoing(message: Outgoing, state: 'sending' | 'not-sent', why?: string): void {
+  message.item.dataset.state = state;
+  message.note.replaceChildren(
+    ...(state === 'sending' ? ['Sending…'] : [`Not sent${why ? `: ${why}` : ''}. `, el('button', { type: 'button', class: 'resend' }, 'Send now')]),
+  );
+}
+
+function send(query: string): void {
+  const note = el('div', { class: 'outbox-note', role: 'status' });
+  const header = el('div', { class: 'meta' }, el('span', { class: 'who' }, 'You'));
+  const item = el('li', { class: 'message from-client pending', 'data-author': 'CLIENT' }, header, ...clientBody(query, undefined), note);
+  hideHint();
+  log.append(item);
+  item.scrollIntoView({ block: 'end' });
+  const message: Outgoing = { query, item, note };
+  markOutgoing(message, 'sending');
+  // A click on "Send now" tries again at once (a message refused by the stub, too).
+  item.addEventListener('click', (event) => {
+    if ((event.target as HTMLElement).closest('.resend')) void flush();
+  });
+  outbox.push(message);
+  void flush();
+}
+
+/** Sends the outbox in order; on a failure, keeps the rest and tries again later (or on a click). */
+async function flush(): Promise<void> {
+  if (flushing) return;
+  flushing = true;
+  clearTimeout(retryTimer);
+  try {
+    for (let next = outbox[0]; next !== undefined; next = outbox[0]) {
+      markOutgoing(next, 'sending');
+      const started = performance.now();
+      const result = await client.sendMessage({ clientId, query: next.query, cid });
+      if (!result.ok) {
+        const why = result.status === 0 ? 'the stub does not answer' : `${result.status} ${result.error.message}`;
+        for (const waiting of outbox) markOutgoing(waiting, 'not-sent', waiting === next ? why : 'waiting for the one above');
+        if (isTransient(result)) {
+          showStatus(`${outbox.length === 1 ? 'A message is' : `${outbox.length} messages are`} not sent: ${why}. Trying again in ${Math.round(retryDelayMs / 1000)} s, or press Send now.`, true);
+          retryTimer = setTimeout(() => void flush(), retryDelayMs);
+          retryDelayMs = Math.min(retryDelayMs * 2, 10_000);
+        } else {
+          showStatus(`Send failed: ${why}. Press Send now to try again.`, true);
+        }
+        return;
+      }
+      outbox.shift();
+      retryDelayMs = 1000;
+      const response = result.data;
+      // The message is now the stub's: it gets its questionId and time, as history would show it.
+      next.note.remove();
+      next.item.classList.remove('pending');
+      delete next.item.dataset.state;
+      next.item.dataset.questionId = response.questionId;
+      next.item.querySelector('.meta')?.append(el('time', {}, response.timestamp.slice(11, 19)));
+      shown.set(`CLIENT:${response.questionId}`, { item: next.item, author: 'CLIENT', questionId: response.questionId });
+      addResponse(response, 'BOT', undefined, next.item);
+      const silent = response.data.replies.length === 0;
+      showStatus(silent ? 'Sent to the operator.' : `Reply in ${Math.round(performance.now() - started)} ms.`);
+    }
+  } finally {
+    flushing = false;
   }
-  const response = result.data;
-  addMessage('CLIENT', response.questionId, clientBody(query, undefined), { timestamp: response.timestamp });
-  addResponse(response, 'BOT');
-  const silent = response.data.replies.length === 0;
-  showStatus(silent ? 'Sent to the operator.' : `Reply in ${Math.round(performance.now() - started)} ms.`);
+}
+// The browser says the network is back: do not wait for the next retry.
+addEventListener('online', () => void flush());
+
+// --- An empty conversation says what to try --------------------------------------------------------
+
+let hint: HTMLLIElement | undefined;
+
+function showHint(): void {
+  const start = el('button', { type: 'button', class: 'quick' }, '/start');
+  start.addEventListener('click', () => send('/start'));
+  hint = el('li', { class: 'hint', role: 'note' }, 'No messages yet. Send ', start, ' to see what the bot can do, or type anything.');
+  log.append(hint);
+}
+
+function hideHint(): void {
+  hint?.remove();
+  hint = undefined;
 }
 
 let draftTimer: ReturnType<typeof setTimeout> | undefined;
@@ -156,7 +256,7 @@ form.addEventListener('submit', (event) => {
   if (query === '') return;
   input.value = '';
   saveDraft('');
-  void send(query);
+  send(query);
 });
 
 // --- Events (long polling) ----------------------------------------------------------------------
@@ -186,8 +286,10 @@ function onEvent(event: ChatEvent): void {
 async function follow(ts: number): Promise<void> {
   try {
     // `ts` always given: the server's own cursor is per client, shared by every tab.
-    for await (const event of client.followEvents({ clientId, all: true, cid, ts, onRetry: () => showStatus('Reconnecting…', true) })) {
+    for await (const event of client.followEvents({ clientId, all: true, cid, ts, onRetry: () => showStatus(outbox.length ? `Reconnecting… (${outbox.length} not sent yet)` : 'Reconnecting…', true) })) {
       onEvent(event);
+      // An event: the stub is there again; what it did not take goes now.
+      if (outbox.length > 0) void flush();
     }
   } catch (error) {
     showStatus(error instanceof ChatApiEventsError ? error.message : `Events stopped: ${String(error)}`, true);
@@ -203,6 +305,7 @@ async function start(): Promise<void> {
   if (history.ok) {
     for (const m of history.data.messages) {
       lastTs = Math.max(lastTs, m.ts ?? 0);
+      if (m.replies) rememberLabels(m.replies);
       const body = m.author === 'CLIENT' ? clientBody(m.text, m.event) : (m.replies ?? [{ type: 'text', text: m.text ?? '' }]).map((r) => renderReply(r, send));
       addMessage(m.author, m.questionId, body, { timestamp: m.timestamp, status: m.status });
     }
@@ -210,6 +313,7 @@ async function start(): Promise<void> {
     // 404: a client that never wrote has no history yet.
     showStatus(`History failed: ${history.status} ${history.error.message}`, true);
   }
+  if (shown.size === 0 && outbox.length === 0) showHint();
   await markRead();
   document.body.dataset.ready = 'true';
   if (!statusLine.classList.contains('error')) showStatus('Connected.');

@@ -124,7 +124,7 @@ export function controlRouter(deps: ControlDeps): Router {
   router.get('/deliveries', (req, res) => {
     const query = queryOf(req);
     const state = query.state as Delivery['state'] | undefined;
-    res.json({ deliveries: deliverer.list({ token: query.token, questionId: query.questionId, state }).map(deliveryOnWire) });
+    res.json({ deliveries: deliverer.list({ token: query.token, clientId: query.clientId, questionId: query.questionId, state }).map(deliveryOnWire) });
   });
 
   router.post('/deliveries/replay', (req, res) => {

@@ -1,12 +1,13 @@
 // The stub's own pages: an index, the rendered docs (Chat API and control API), the bundled
 // description, the chat playground and the operator console, and the demo bot's assets.
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router, type NextFunction, type Response } from 'express';
-import { BUNDLE_JSON, BUNDLE_YAML, packageRoot } from '../../description/bundle.js';
+import { parse } from 'yaml';
+import { BUNDLE_JSON, BUNDLE_YAML, DOCS_HTML, loadDescription, packageRoot } from '../../description/bundle.js';
 import { StubError } from '../errors.js';
-import { docsPage } from './docs-page.js';
+import { chatApiSampleSource, docsPage } from './docs-page.js';
 import { allowOnly } from './util.js';
 
 function sendBuilt(res: Response, next: NextFunction, file: string, type: string, build: string): void {
@@ -27,11 +28,16 @@ function sendBuilt(res: Response, next: NextFunction, file: string, type: string
 const ROOT = packageRoot();
 /** The pages' HTML and CSS, and the demo bot's assets: served as they are in the source. */
 const PUBLIC_DIR = join(ROOT, 'server-stub', 'public');
-/** The pages' scripts and the typed client, compiled to ES modules by `npm run build` (tsc). */
+/** The pages' scripts, compiled to ES modules by `npm run build` (tsc). */
 const BUILT_PAGES_DIR = join(ROOT, 'build', 'server-stub', 'public');
-const BUILT_CLIENT_DIR = join(ROOT, 'build', 'client');
-/** What the client imports from generated/ (its table of documented statuses), beside it as in the build. */
-const BUILT_GENERATED_DIR = join(ROOT, 'build', 'generated');
+/**
+ * The typed client the pages import: the @chatapi-contract/client package as installed beside the
+ * stub (in this repository, the workspace's client/dist), so that the pages run the client users get.
+ * Its dist/ has the layout of build/: client/*.js, and generated/*.js beside it (what it imports).
+ */
+const CLIENT_DIST = dirname(dirname(fileURLToPath(import.meta.resolve('@chatapi-contract/client'))));
+const BUILT_CLIENT_DIR = join(CLIENT_DIST, 'client');
+const BUILT_GENERATED_DIR = join(CLIENT_DIST, 'generated');
 /** openapi-fetch's own ES module file, which the pages' import map names (no bundler, no CDN). */
 const OPENAPI_FETCH_ESM = fileURLToPath(import.meta.resolve('openapi-fetch'));
 export const CONTROL_DOCS_HTML = join(ROOT, 'dist', 'control-api.html');
@@ -45,7 +51,8 @@ const files = (dir: string, extensions?: readonly string[]) => {
 
 const escapeAttribute = (text: string) => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
-export function staticRoutes(tokens: readonly string[]): Router {
+/** The stub's pages; `controlApiYaml` is the control API's description as served (its `servers` name the stub). */
+export function staticRoutes(tokens: readonly string[], controlApiYaml: string): Router {
   const router = Router();
   router
     .route('/')
@@ -63,9 +70,10 @@ export function staticRoutes(tokens: readonly string[]): Router {
       });
     })
     .all(allowOnly('GET'));
+  // Both docs pages list and call the stub that serves them (its address, its first token).
   router
     .route('/docs')
-    .get(docsPage())
+    .get(docsPage({ file: DOCS_HTML, servers: () => (loadDescription().servers ?? []) as { url?: unknown }[], samples: chatApiSampleSource, token: tokens[0] }))
     .all(allowOnly('GET'));
   router
     .route('/openapi.json')
@@ -77,7 +85,7 @@ export function staticRoutes(tokens: readonly string[]): Router {
     .all(allowOnly('GET'));
   router
     .route('/_stub/docs')
-    .get((_req, res, next) => sendBuilt(res, next, CONTROL_DOCS_HTML, 'html', 'npm run docs'))
+    .get(docsPage({ file: CONTROL_DOCS_HTML, servers: () => ((parse(controlApiYaml) as { servers?: { url?: unknown }[] }).servers ?? []) }))
     .all(allowOnly('GET'));
 
   // The playground and the operator console: one HTML page each, whose ES modules (the page's

@@ -4,9 +4,10 @@
 //
 // This module is imported only when the SQLite store is chosen (index.ts), and it loads
 // better-sqlite3 itself with a dynamic import: the default start-up never pays for the native module.
-import { existsSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
+import { packageRoot } from '../../description/bundle.js';
 import { ConfigError } from '../config.js';
 import type { ChatState } from '../types.js';
 import { DEFAULT_LIMITS, type MemoryStoreLimits } from './memory.js';
@@ -60,13 +61,32 @@ CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, seq INTEGER NOT NULL
 
 type Db = BetterSqlite3.Database;
 
+/**
+ * better-sqlite3 is an optional peer of the package (a native module, needed only here): a project
+ * that installed chatapi-contract without it is told how to add it, in one line.
+ */
+async function loadBetterSqlite3(fail: (why: string) => StoreOpenError): Promise<typeof BetterSqlite3> {
+  try {
+    return (await import('better-sqlite3')).default;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes("'better-sqlite3'")) {
+      // The version the package asks for, from its own package.json.
+      const manifest = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { peerDependencies?: Record<string, string> };
+      const version = manifest.peerDependencies?.['better-sqlite3'];
+      throw fail(`better-sqlite3 is not installed (the SQLite store needs it): npm install better-sqlite3${version ? `@${version}` : ''}`);
+    }
+    throw error;
+  }
+}
+
 /** Opens (or creates) the file, or throws a StoreOpenError that says why it cannot be used. */
 export async function openSqliteStore(path: string, limits: Partial<MemoryStoreLimits> = {}): Promise<SqliteStore> {
   const fail = (why: string) => new StoreOpenError(`CHATAPI_STORE: cannot use the SQLite database ${path}: ${why}`);
   const directory = dirname(path);
   if (!existsSync(directory)) throw fail(`the directory ${directory} does not exist`);
   if (existsSync(path) && statSync(path).isDirectory()) throw fail('it is a directory');
-  const { default: Database } = await import('better-sqlite3');
+  const Database = await loadBetterSqlite3(fail);
   let db: Db | undefined;
   try {
     // timeout 0: a file another stub holds is an error now, not a 5 s wait.

@@ -55,6 +55,8 @@ export interface BrowserSession {
   /** Uncaught exceptions and console errors, per page. */
   scriptErrors: string[];
   newPage(): Promise<Page>;
+  /** Another context (another window size, say), watched the same way. */
+  newContext(viewport: { width: number; height: number }): Promise<BrowserContext>;
   close(): Promise<void>;
 }
 
@@ -71,27 +73,31 @@ export async function openBrowser(): Promise<BrowserSession> {
       ...['--disable-background-timer-throttling', '--disable-backgrounding-occluded-windows', '--disable-renderer-backgrounding'],
     ],
   });
-  const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
   const requests: string[] = [];
   const offMachine: string[] = [];
   const scriptErrors: string[] = [];
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    requests.push(url);
-    const { protocol, hostname } = new URL(url);
-    if ((protocol === 'http:' || protocol === 'https:' || protocol === 'ws:') && hostname !== '127.0.0.1') {
-      offMachine.push(url);
-      return route.abort('blockedbyclient');
-    }
-    return route.continue();
-  });
   const watch = (page: Page) => {
     page.on('pageerror', (error) => scriptErrors.push(`${page.url()}: ${error.message}`));
     page.on('console', (message) => {
       if (message.type() === 'error') scriptErrors.push(`${page.url()}: console: ${message.text()}`);
     });
   };
-  context.on('page', watch);
+  const watchedContext = async (viewport: { width: number; height: number }) => {
+    const context = await browser.newContext({ viewport });
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      requests.push(url);
+      const { protocol, hostname } = new URL(url);
+      if ((protocol === 'http:' || protocol === 'https:' || protocol === 'ws:') && hostname !== '127.0.0.1') {
+        offMachine.push(url);
+        return route.abort('blockedbyclient');
+      }
+      return route.continue();
+    });
+    context.on('page', watch);
+    return context;
+  };
+  const context = await watchedContext({ width: 1100, height: 760 });
   return {
     browser,
     context,
@@ -99,6 +105,7 @@ export async function openBrowser(): Promise<BrowserSession> {
     offMachine,
     scriptErrors,
     newPage: () => context.newPage(),
+    newContext: watchedContext,
     async close() {
       await browser.close();
     },

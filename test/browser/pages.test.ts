@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../description/bundle.js';
-import { openBrowser, startStubProcess, type BrowserSession, type StubProcess } from './harness.js';
+import { freePort } from '../../mock/prism.js';
+import { openBrowser, startStubProcess, TOKEN, type BrowserSession, type StubProcess } from './harness.js';
 
 let stub: StubProcess;
 let session: BrowserSession;
@@ -28,9 +29,9 @@ afterAll(async () => {
   await stub?.stop();
 });
 
-async function playground(clientId: string, page?: Page): Promise<Page> {
+async function playground(clientId: string, page?: Page, base = stub.url): Promise<Page> {
   const tab = page ?? (await session.newPage());
-  await tab.goto(`${stub.url}/playground/?clientId=${encodeURIComponent(clientId)}`);
+  await tab.goto(`${base}/playground/?clientId=${encodeURIComponent(clientId)}`);
   await tab.waitForSelector('body[data-ready=true]', { state: 'attached' });
   return tab;
 }
@@ -69,8 +70,10 @@ describe('the playground (/playground/)', () => {
     await page.getByText('Do you like buttons?').waitFor();
     await page.getByRole('button', { name: 'Yes', exact: true }).click();
     await page.getByText('You said: Yes').waitFor();
-    const sent = await page.locator('#log > li[data-author=CLIENT]').allInnerTexts();
-    expect(sent.map((text) => text.split('\n').pop())).toEqual(['/start', '/Buttons', 'Yes']);
+    // The button's label, not the transition it sent (which its tooltip names).
+    const sent = page.locator('#log > li[data-author=CLIENT]');
+    expect((await sent.allInnerTexts()).map((text) => text.split('\n').pop())).toEqual(['/start', 'buttons', 'Yes']);
+    expect(await sent.nth(1).locator('.reply-text').getAttribute('title')).toBe('sent as /Buttons');
 
     for (const q of ['image', 'audio', 'file', 'carousel', 'location', 'links', 'remind me', 'operator']) {
       const before = await botMessages(page).count();
@@ -136,6 +139,206 @@ describe('the playground (/playground/)', () => {
     expect(await first.locator('#log > li[data-author=CLIENT]').count()).toBe(1);
     expect(await first.locator('.from').count()).toBe(0);
     expectClean();
+  });
+});
+
+describe('the playground under real use', () => {
+  it('an empty conversation says what to try (/start), and the hint sends it', async () => {
+    const page = await playground('pg-empty');
+    const hint = page.getByRole('note').filter({ hasText: 'No messages yet' });
+    await hint.waitFor();
+    expect(await hint.innerText()).toContain('/start');
+    await hint.getByRole('button', { name: '/start' }).click();
+    await botMessages(page).nth(0).waitFor();
+    await hint.waitFor({ state: 'detached' });
+    expect(await page.locator('#log > li[data-author=CLIENT]').allInnerTexts()).toEqual([expect.stringMatching(/\/start$/)]);
+    expectClean();
+  });
+
+  it("a button's message shows the button's label, also after a reload (from history)", async () => {
+    const page = await playground('pg-label');
+    await say(page, '/start');
+    await page.getByRole('button', { name: 'carousel', exact: true }).click();
+    await page.locator('.reply-carousel').waitFor();
+    const label = page.locator('#log > li[data-author=CLIENT] .reply-text').nth(1);
+    expect([await label.innerText(), await label.getAttribute('title')]).toEqual(['carousel', 'sent as /Carousel']);
+    await page.reload();
+    await page.waitForSelector('body[data-ready=true]', { state: 'attached' });
+    expect(await page.locator('#log > li[data-author=CLIENT] .reply-text').nth(1).innerText()).toBe('carousel');
+    expectClean();
+  });
+
+  it('keeps a message sent while the stub is down, marked not sent, sends it on a click at once, and by itself once the stub is back', async () => {
+    // A stub of this test's own, on a port it keeps across a restart (the page's origin).
+    const port = await freePort();
+    let own = await startStubProcess({ PORT: String(port) });
+    let page: Page | undefined;
+    try {
+      page = await playground('pg-outage', undefined, own.url);
+      await say(page, 'hello');
+      await page.getByText('Hi there!').waitFor();
+      await own.stop();
+
+      // Two messages while it is down: both stay, in order, marked not sent; the input is free again.
+      await say(page, 'weather in Oslo');
+      await say(page, 'bye');
+      const pending = page.locator('#log > li.pending');
+      await page.locator('#log > li.pending[data-state=not-sent]').nth(1).waitFor();
+      expect(await pending.locator('.reply-text').allInnerTexts()).toEqual(['weather in Oslo', 'bye']);
+      expect(await pending.first().innerText()).toContain('Not sent: the stub does not answer');
+      expect(await page.getByRole('textbox', { name: 'Message' }).inputValue()).toBe('');
+      await page.waitForTimeout(1_500);
+      expect(await pending.count()).toBe(2); // still there, not lost
+      await page.screenshot({ path: join(SHOTS, 'playground-not-sent.png') });
+
+      // "Send now" sends at once, without waiting for the next retry.
+      const sends: number[] = [];
+      page.on('request', (request) => {
+        if (request.method() === 'POST' && new URL(request.url()).pathname === `/chatapi/${TOKEN}`) sends.push(Date.now());
+      });
+      const clicked = Date.now();
+      await pending.first().getByRole('button', { name: 'Send now' }).click();
+      await expect.poll(() => sends.length, { timeout: 2_000 }).toBeGreaterThan(0);
+      expect(sends[0]! - clicked).toBeLessThan(500);
+
+      // The stub comes back on the same port: both go, in order, with no click.
+      own = await startStubProcess({ PORT: String(port) });
+      // Within the longest pause between retries (10 s), with room for a loaded machine.
+      await page.getByText('It is always sunny in Oslo (this is a stub).').waitFor({ timeout: 25_000 });
+      await page.getByText('Goodbye!').waitFor();
+      expect(await pending.count()).toBe(0);
+      const texts = (await messages(page)).map((text) => text.split('\n').pop());
+      expect(texts).toEqual(['hello', 'Hi there! Send /start to see what I can do.', 'weather in Oslo', 'It is always sunny in Oslo (this is a stub).', 'bye', 'Goodbye!']);
+    } finally {
+      await page?.close();
+      await own.stop();
+      // The outage's refused and reset connections are the console errors it was meant to cause.
+      session.scriptErrors.splice(0, session.scriptErrors.length, ...session.scriptErrors.filter((e) => !/pg-outage: console: Failed to load resource: net::ERR_CONNECTION_(REFUSED|RESET)$/.test(e)));
+    }
+    expectClean();
+  }, 90_000);
+});
+
+describe('the operator console under real use', () => {
+  let receiver: Server;
+  let hook: string;
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200).end());
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  });
+  afterAll(async () => {
+    await fetch(`${stub.url}/_stub/channels/${TOKEN}/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ webhookUrl: null }) });
+    await new Promise((resolve) => receiver.close(resolve));
+  });
+
+  const control = (path: string, body?: unknown) =>
+    fetch(`${stub.url}/_stub${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
+
+  it('with 100 deliveries: they follow the selected client in a pane of their own, and the conversation keeps its room', async () => {
+    await fetch(`${stub.url}/_stub/channels/${TOKEN}/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ webhookUrl: hook }) });
+    for (let i = 0; i < 100; i++) await control(`/channels/${TOKEN}/clients/${i % 10 < 7 ? 'many-a' : 'many-b'}/operator-replies`, { text: `Operator message ${i}` });
+    await expect.poll(async () => (await control(`/deliveries?token=${TOKEN}&state=delivered`)).deliveries.filter((d: { clientId: string }) => d.clientId.startsWith('many-')).length, { timeout: 20_000 }).toBe(100);
+
+    const op = await operatorConsole('many-a');
+    const count = op.locator('#deliveries-count');
+    await count.filter({ hasText: 'to many-a: 70 (the last 50 shown)' }).waitFor();
+    expect(await op.locator('#deliveries tr[data-state=delivered]').count()).toBe(50);
+    const ofB = (await control(`/deliveries?token=${TOKEN}&clientId=many-b`)).deliveries.map((d: { payload: { questionId: string }[] }) => d.payload[0]!.questionId);
+    const table = await op.locator('#deliveries').innerText();
+    for (const questionId of ofB) expect(table).not.toContain(questionId);
+
+    // The conversation keeps at least 10rem and most of the column; the deliveries scroll in their pane.
+    const box = async (selector: string) => (await op.locator(selector).boundingBox())!;
+    const [log, pane, section] = [await box('#conversation'), await box('.deliveries-scroll'), await box('section.conversation')];
+    expect(log.height).toBeGreaterThanOrEqual(160);
+    expect(log.height).toBeGreaterThan(pane.height);
+    expect(pane.height).toBeLessThanOrEqual(760 * 0.3 + 1);
+    expect(section.y + section.height).toBeLessThanOrEqual(760);
+    expect(await op.locator('.deliveries-scroll').evaluate((node) => node.scrollHeight > node.clientHeight)).toBe(true);
+    // The newest message in view: the log stays scrolled to its end when the deliveries pane fills.
+    const newest = op.locator('#conversation .from-operator', { hasText: 'Operator message 96' });
+    await expect.poll(() => newest.evaluate((node) => node.getBoundingClientRect().bottom <= node.parentElement!.getBoundingClientRect().bottom + 1)).toBe(true);
+    await op.screenshot({ path: join(SHOTS, 'operator-100-deliveries.png') });
+
+    // Another client: its own deliveries.
+    await op.locator('#clients button[data-client-id=many-b]').click();
+    await count.filter({ hasText: 'to many-b: 30' }).waitFor();
+    expect(await op.locator('#deliveries tr[data-state=delivered]').count()).toBe(30);
+    // Folded, the pane gives its room back to the conversation.
+    await op.getByText('Webhook deliveries', { exact: false }).first().click();
+    await expect.poll(async () => (await box('#conversation')).height).toBeGreaterThan(log.height + 100);
+    expectClean();
+  }, 60_000);
+
+  it('searches the client list (by id or last message), and Enter opens the first match', async () => {
+    for (const clientId of ['search-alpha', 'search-beta', 'search-gamma']) await control(`/channels/${TOKEN}/clients/${clientId}/operator-replies`, { text: `hello ${clientId}` });
+    const op = await operatorConsole('search-alpha');
+    const search = op.getByRole('searchbox', { name: 'Search clients' });
+    await search.fill('beta');
+    await expect.poll(() => op.locator('#clients button[data-client-id]').evaluateAll((nodes) => nodes.map((n) => (n as HTMLElement).dataset.clientId))).toEqual(['search-beta']);
+    await search.press('Enter');
+    await op.getByRole('heading', { name: 'Conversation with search-beta' }).waitFor();
+    await search.fill('hello search-gam');
+    await expect.poll(() => op.locator('#clients button[data-client-id]').evaluateAll((nodes) => nodes.map((n) => (n as HTMLElement).dataset.clientId))).toEqual(['search-gamma']);
+    await search.fill('nobody-has-this');
+    await op.getByText('No client matches “nobody-has-this”.').waitFor();
+    expectClean();
+  });
+
+  it('a long client id does not wrap or widen the layout', async () => {
+    const long = `user-${'0123456789abcdef'.repeat(12)}`;
+    await control(`/channels/${TOKEN}/clients/${long}/operator-replies`, { text: 'A long id' });
+    const op = await operatorConsole(long);
+    expect(await op.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1100);
+    const entry = op.locator(`#clients button[data-client-id="${long}"] .id`);
+    // One line, cut with an ellipsis; the full id in its tooltip.
+    expect(await entry.evaluate((node) => [node.scrollWidth > node.clientWidth, getComputedStyle(node).whiteSpace, node.getBoundingClientRect().height < 30])).toEqual([true, 'nowrap', true]);
+    expect(await entry.getAttribute('title')).toBe(long);
+    const heading = await op.locator('#conversation-title').boundingBox();
+    expect(heading!.height).toBeLessThan(30);
+    expectClean();
+  });
+
+  it('is usable at phone width (390 × 844): no sideways scroll, the reply field and the conversation in view', async () => {
+    await control(`/channels/${TOKEN}/clients/phone-user/operator-replies`, { text: 'Hello from the phone test' });
+    const phone = await session.newContext({ width: 390, height: 844 });
+    try {
+      const op = await phone.newPage();
+      await op.goto(`${stub.url}/operator/?clientId=phone-user`);
+      await op.getByRole('heading', { name: 'Conversation with phone-user' }).waitFor();
+      expect(await op.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      for (const control of [op.getByRole('textbox', { name: 'Operator reply' }), op.getByRole('button', { name: 'Send as operator' }), op.getByRole('button', { name: 'Take over' }), op.getByRole('searchbox', { name: 'Search clients' })]) {
+        const box = (await control.boundingBox())!;
+        expect(box.x).toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width).toBeLessThanOrEqual(390);
+        expect(box.y + box.height).toBeLessThanOrEqual(844);
+      }
+      expect((await op.locator('#conversation').boundingBox())!.height).toBeGreaterThanOrEqual(128);
+      // The deliveries start folded there.
+      expect(await op.locator('#deliveries-pane').evaluate((node) => (node as HTMLDetailsElement).open)).toBe(false);
+      await op.getByRole('textbox', { name: 'Operator reply' }).fill('Typed on a phone');
+      await op.getByRole('button', { name: 'Send as operator' }).click();
+      await op.locator('#conversation .from-operator', { hasText: 'Typed on a phone' }).waitFor();
+      await op.screenshot({ path: join(SHOTS, 'operator-phone.png') });
+
+      const pg = await phone.newPage();
+      await pg.goto(`${stub.url}/playground/?clientId=phone-user`);
+      await pg.waitForSelector('body[data-ready=true]', { state: 'attached' });
+      expect(await pg.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await say(pg, '/start');
+      await botMessages(pg).filter({ hasText: 'What shall I show you?' }).waitFor();
+      const send = (await pg.getByRole('button', { name: 'Send', exact: true }).boundingBox())!;
+      expect(send.x + send.width).toBeLessThanOrEqual(390);
+      expect(send.y + send.height).toBeLessThanOrEqual(844);
+      await pg.screenshot({ path: join(SHOTS, 'playground-phone.png') });
+      expectClean();
+    } finally {
+      await phone.close();
+    }
   });
 });
 

@@ -2,12 +2,15 @@
 // the examples by default, a named one with `Prefer: example=`, a documented error with
 // `Prefer: code=`, and generated data (fixed seed) under `npm run mock:dynamic`'s entry point.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startPrism, type RunningPrism } from '../../mock/prism.js';
 import { loadDescription, packageRoot } from '../../description/bundle.js';
 import { describeOperation, describeOperations, type NamedExample, type OperationSpec } from '../../description/operations.js';
 import { SchemaValidator } from '../../description/schemas.js';
+import { spawnGroup } from '../helpers/process-group.js';
 
 type Obj = Record<string, unknown>;
 const document = loadDescription();
@@ -168,4 +171,46 @@ describe('mock/main.ts (npm run mock:dynamic)', () => {
     // Prism went with it: nothing answers on the port any more.
     await expect(fetch(`${url}/chatapi/t/client/c/message-not-read-count`)).rejects.toThrow();
   }, 60_000);
+});
+
+describe('npm run mock, as started from a shell', () => {
+  it('accepts connections only once Prism answers: from the spawn on, every request is refused or answered 200, never 502 or 503', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const mock = spawnGroup('npm', ['run', 'mock'], { cwd: packageRoot(), env: { MOCK_PORT: String(port) } });
+    const seen: string[] = [];
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!seen.includes('200') && Date.now() < deadline) {
+        const status = await fetch(`${url}/chatapi/t/client/c/message-not-read-count`).then(
+          (response) => String(response.status),
+          () => 'refused',
+        );
+        if (seen.at(-1) !== status) seen.push(status);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // A connection refused while Prism starts, then answers: nothing in between.
+      expect(seen).toEqual(['refused', '200']);
+      expect(mock.output()).toContain(`Chat API mock (examples) on ${url}`);
+    } finally {
+      await mock.stop();
+    }
+    await expect(fetch(`${url}/chatapi/t/client/c/message-not-read-count`)).rejects.toThrow();
+  }, 90_000);
+
+  it('says at once, in one line, that its port is taken (exit 2, no Prism left behind)', async () => {
+    const busy = createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => busy.once('listening', resolve));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const child = spawn(join(packageRoot(), 'node_modules', '.bin', 'tsx'), ['mock/main.ts'], { cwd: packageRoot(), env: { ...process.env, MOCK_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(code).toBe(2);
+      expect(stderr.trim()).toBe(`chatapi-mock: 127.0.0.1:${port} is in use: stop what listens there, or choose another port`);
+    } finally {
+      busy.close();
+    }
+  }, 30_000);
 });

@@ -114,3 +114,49 @@ describe('the curl samples against the stub', () => {
     expect(received.length).toBeGreaterThan(0);
   });
 });
+
+describe('the docs the stub serves (/docs, /_stub/docs)', () => {
+  const run = promisify(execFile);
+  let stub: RunningStub;
+  // As `npm start` runs it: the development token only, on a port of its own.
+  beforeAll(async () => {
+    stub = await startStub({ port: 0, host: '127.0.0.1', longPollMs: 200, log: () => undefined, logError: () => undefined });
+  });
+  afterAll(async () => {
+    await stub?.close();
+  });
+
+  /** The description a rendered page hands to Redoc (`const __redoc_definition = {…};`, one line). */
+  async function servedDefinition(path: string): Promise<{ servers: { url: string; description?: string }[]; paths: Record<string, Record<string, { operationId?: string; 'x-codeSamples'?: Sample[] }>> }> {
+    const html = await (await fetch(stub.url + path)).text();
+    const line = /const __redoc_definition = (.*);\n/.exec(html)?.[1];
+    expect(line, `${path} has no Redoc definition`).toBeDefined();
+    return JSON.parse(line!) as never;
+  }
+
+  it('list the stub that serves them, without Markdown marks in the server descriptions', async () => {
+    for (const path of ['/docs', '/_stub/docs']) {
+      const { servers } = await servedDefinition(path);
+      expect(servers.map((s) => s.url), path).toContain(stub.url);
+      for (const server of servers) expect(server.description ?? '', path).not.toContain('`');
+    }
+  });
+
+  it('have samples that call the stub with its token, and the curl one of a send works as written', async () => {
+    const realServer = (document as unknown as { servers: { url: string }[] }).servers[0]!.url;
+    const chat = await servedDefinition('/docs');
+    const control = await servedDefinition('/_stub/docs');
+    const samples = [chat, control].flatMap((d) => Object.values(d.paths).flatMap((item) => Object.values(item).flatMap((op) => op['x-codeSamples'] ?? [])));
+    expect(samples.length).toBeGreaterThan(20);
+    for (const s of samples) {
+      expect(s.source).toContain(stub.url);
+      expect(s.source).not.toContain(realServer);
+      expect(s.source).not.toContain('127.0.0.1:3000');
+    }
+    const send = Object.values(chat.paths).flatMap((item) => Object.values(item)).find((op) => op.operationId === 'sendMessage')!;
+    const curl = send['x-codeSamples']!.find((s) => s.lang === 'curl')!.source;
+    expect(curl).toContain(`${stub.url}/chatapi/chatapi-dev-token`);
+    const { stdout } = await run('sh', ['-c', `${curl} -w '\\n%{http_code}'`]);
+    expect(stdout.split('\n').pop(), stdout).toBe('200');
+  });
+});

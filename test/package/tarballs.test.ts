@@ -1,13 +1,16 @@
 // Issue 13: the two packages as users get them. The working tree is copied (no build/, no dist/),
-// `npm pack` runs there (so `prepack` must build everything), and the tarballs are installed with
-// npm into fresh projects outside the repository: a front end with the client alone, and a
-// toolkit user with both. Everything below runs in those projects.
+// `npm run release` runs there (npm pack of both, so `prepack` must build everything) and prints the
+// install line, which is run as printed in fresh projects outside the repository: a front end with
+// the client alone, and a toolkit user with both. Everything below runs in those projects.
 import { spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../description/bundle.js';
+import { openBrowser } from '../browser/harness.js';
+import { startStubCommand } from '../helpers/stub-command.js';
+import { copyWorkingTree } from '../helpers/working-tree.js';
 
 const repo = packageRoot();
 let work: string;
@@ -46,31 +49,22 @@ async function mustRun(command: string, args: string[], cwd: string, timeoutMs?:
   return result;
 }
 
-/** The working tree as git sees it (committed or not, never ignored), without build/ or dist/. */
-async function copyWorkingTree(to: string): Promise<void> {
-  const { stdout } = await mustRun('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], repo);
-  const files = stdout.split('\0').filter((file) => file !== '' && !file.startsWith('build/') && !file.startsWith('dist/'));
-  for (const file of files) {
-    await mkdir(dirname(join(to, file)), { recursive: true });
-    await cp(join(repo, file), join(to, file)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error; // deleted but not yet committed
-    });
-  }
-  // The tools of the build (tsc, Redocly), as `npm ci` would have installed them.
-  await symlink(join(repo, 'node_modules'), join(to, 'node_modules'));
-}
-
-const INSTALL = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
+/** npm's flags for the tests' installs: from the cache, no audit or funding notices. */
+const OFFLINE = ['--prefer-offline', '--no-audit', '--no-fund'];
+/** What npm said while installing the toolkit with the line `npm run release` printed. */
+let toolkitInstall: Run;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'chatapi-package-'));
   const source = join(work, 'source');
   await copyWorkingTree(source);
-  const packed = join(work, 'packed');
-  await mkdir(packed);
-  await mustRun('npm', ['pack', '--pack-destination', packed, '--silent'], source, 180_000);
-  await mustRun('npm', ['pack', '-w', 'client', '--pack-destination', packed, '--silent'], source, 60_000);
-  tarballs = { root: join(packed, 'chatapi-contract-0.1.0.tgz'), client: join(packed, 'chatapi-contract-client-0.1.0.tgz') };
+  const release = await mustRun('npm', ['run', '-s', 'release'], source, 300_000);
+  const line = /^\s*(npm install --save-dev \S+ \S+)\s*$/m.exec(release.stdout)?.[1];
+  if (!line) throw new Error(`npm run release printed no install line:\n${release.stdout}`);
+  const [client, root] = line.split(' ').slice(-2) as [string, string];
+  tarballs = { root, client };
+  const { version } = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8')) as { version: string };
+  expect(tarballs).toEqual({ root: join(source, 'release', `chatapi-contract-${version}.tgz`), client: join(source, 'release', `chatapi-contract-client-${version}.tgz`) });
 
   front = join(work, 'front');
   app = join(work, 'app');
@@ -78,10 +72,14 @@ beforeAll(async () => {
     await mkdir(dir);
     await writeFile(join(dir, 'package.json'), JSON.stringify({ name: dir === app ? 'app' : 'front', private: true, type: 'module' }));
   }
-  await Promise.all([
-    mustRun('npm', [...INSTALL, tarballs.client], front),
-    mustRun('npm', [...INSTALL, tarballs.client, tarballs.root, 'vitest@4.1.12', 'typescript@5.9.3', '@types/node@20.19.0'], app, 300_000),
+  const [, installed] = await Promise.all([
+    mustRun('npm', ['install', ...OFFLINE, '--loglevel=error', tarballs.client], front),
+    // The printed line, as printed (npm's own log level: its warnings are checked below).
+    mustRun('sh', ['-c', `${line} ${OFFLINE.join(' ')}`], app, 300_000),
   ]);
+  toolkitInstall = installed;
+  // The consumer's own test tools.
+  await mustRun('npm', ['install', '--save-dev', ...OFFLINE, '--loglevel=error', 'vitest@4.1.12', 'typescript@5.9.3', '@types/node@20.19.0'], app, 300_000);
 }, 480_000);
 
 afterAll(async () => {
@@ -97,6 +95,30 @@ async function installedPackages(dir: string): Promise<string[]> {
     .map((line) => line.slice(line.lastIndexOf('node_modules/') + 'node_modules/'.length));
 }
 
+/** The content type a served path must have, by what it is. */
+function expectedType(path: string): RegExp {
+  if (path === '/_stub/') return /^application\/json/; // the control API's index of operations
+  if (path.endsWith('/') || path.endsWith('.html') || path === '/docs' || path === '/_stub/docs') return /^text\/html/;
+  if (/\.m?js$/.test(path)) return /^(text|application)\/javascript/;
+  const byExtension: Record<string, RegExp> = { css: /^text\/css/, svg: /^image\/svg\+xml/, wav: /^audio\/(x-)?wav/, pdf: /^application\/pdf/, json: /^application\/json/, yaml: /^application\/yaml/ };
+  return byExtension[/\.(\w+)$/.exec(path)?.[1] ?? ''] ?? /^$/; // anything else: named here first
+}
+
+/** What a page or module served at `path` loads from the stub: src/href, the import map, relative imports. */
+function localReferences(path: string, type: string, body: string): string[] {
+  // The rendered docs are one self-contained file: nothing to follow.
+  if (path === '/docs' || path === '/_stub/docs') return [];
+  const refs: string[] = [];
+  if (type.startsWith('text/html')) {
+    for (const m of body.matchAll(/\s(?:src|href)="([^"#]+)"/g)) refs.push(m[1]!);
+    const importMap = /<script type="importmap">([\s\S]*?)<\/script>/.exec(body)?.[1];
+    if (importMap) refs.push(...Object.values((JSON.parse(importMap) as { imports: Record<string, string> }).imports));
+  } else if (/javascript/.test(type)) {
+    for (const m of body.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'"]+)['"]/g)) refs.push(m[1]!);
+  }
+  return refs.filter((ref) => ref.startsWith('/') || ref.startsWith('.')).map((ref) => new URL(ref, `http://stub${path}`).pathname);
+}
+
 /** Every file of a folder, recursively. */
 async function filesOf(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -107,7 +129,10 @@ describe('the tarballs', () => {
   it('are complete and lean: the compiled code, the bundle and the docs; no sources, tests or benchmarks', async () => {
     const list = async (tarball: string) => (await mustRun('tar', ['-tzf', tarball], work)).stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
     const root = await list(tarballs.root);
-    for (const file of ['build/server-stub/public-api.js', 'build/contract/vitest.js', 'build/client/webhook/index.js', 'dist/openapi.json', 'dist/openapi.yaml', 'dist/docs.html', 'server-stub/control-api.yaml', 'server-stub/bots/demo-bot.yaml', 'bin/chatapi-stub.js']) {
+    for (const file of [
+      ...['build/server-stub/public-api.js', 'build/contract/vitest.js', 'build/client/webhook/index.js', 'dist/openapi.json', 'dist/openapi.yaml', 'dist/docs.html', 'dist/control-api.html'],
+      ...['server-stub/control-api.yaml', 'server-stub/bots/demo-bot.yaml', 'bin/chatapi-stub.js', 'build/server-stub/public/playground.js', 'server-stub/public/playground.html', 'server-stub/public/operator.html', 'server-stub/public/style.css', 'server-stub/public/assets/cat.svg'],
+    ]) {
       expect(root).toContain(file);
     }
     expect(root.filter((f) => /^(test|bench|\.ci|openapi|client\/[^/]+\.ts|build\/bench)\//.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts') || f.endsWith('.map'))).toEqual([]);
@@ -134,6 +159,17 @@ describe('the tarballs', () => {
     expect(packages).toContain('@chatapi-contract/client');
     expect(packages).toContain('openapi-fetch');
     expect(packages.length).toBeLessThanOrEqual(10);
+  });
+
+  it('install with the printed line without an install script of ours or a native build: no prepare, no better-sqlite3', async () => {
+    // npm 11 lists every dependency whose install scripts (preinstall, install, postinstall, and
+    // prepare for a tarball) it was not told to run; ours must not be among them.
+    expect(toolkitInstall.stdout + toolkitInstall.stderr).not.toMatch(/install-scripts|prepare|patch-package|better-sqlite3|node-gyp/);
+    const packages = await installedPackages(app);
+    expect(packages).toContain('chatapi-contract');
+    expect(packages).not.toContain('better-sqlite3');
+    const manifest = JSON.parse(await readFile(join(app, 'node_modules', 'chatapi-contract', 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    expect(Object.keys(manifest.scripts ?? {}).filter((name) => /^(pre|post)?(install|prepare)$/.test(name))).toEqual([]);
   });
 
   it('the installed toolkit reads nothing from this repository', async () => {
@@ -304,6 +340,66 @@ describe('the commands, through npx', () => {
     }
     expect(answering).toBe(false);
   }, 60_000);
+
+  it('npx chatapi-stub serves every page and asset its banner and the demo bot name, each 200 with its content type, and the pages work in Chromium', async () => {
+    const stub = await startStubCommand('npx', ['--no-install', 'chatapi-stub', '--port', '0'], { cwd: app });
+    const served: string[] = [];
+    try {
+      const banner = stub.output();
+      // The banner's addresses, but the Chat API's own (an API, not a page).
+      const fromBanner = [...banner.matchAll(/http:\/\/127\.0\.0\.1:\d+(\/[^\s'",)]*)/g)].map((m) => m[1]!).filter((path) => !path.startsWith('/chatapi/'));
+      expect(fromBanner).toEqual(expect.arrayContaining(['/docs', '/playground/', '/operator/', '/openapi.json', '/openapi.yaml', '/_stub/', '/_stub/openapi.yaml', '/_stub/docs']));
+      // Every address of the installed demo bot's script: its images, audio, files and links.
+      const script = await readFile(join(app, 'node_modules', 'chatapi-contract', 'server-stub', 'bots', 'demo-bot.yaml'), 'utf8');
+      const fromBot = [...script.matchAll(/\{\{stubUrl\}\}(\/[^\s'"#]*)/g)].map((m) => m[1]!);
+      expect(fromBot).toEqual(expect.arrayContaining(['/assets/cat.svg', '/assets/chime.wav', '/assets/price-list.pdf', '/docs', '/_stub/docs']));
+
+      // Each page, then what it loads (scripts, style sheet, import map, the modules' imports), once.
+      const queue = [...new Set([...fromBanner, ...fromBot])];
+      for (let path = queue.shift(); path !== undefined; path = queue.shift()) {
+        if (served.some((line) => line.startsWith(`${path} `))) continue;
+        const response = await fetch(stub.url + path);
+        const type = response.headers.get('content-type') ?? '';
+        const body = await response.text();
+        expect(`${path} ${response.status}`).toBe(`${path} 200`);
+        expect(type, path).toMatch(expectedType(path));
+        served.push(`${path} ${response.status} ${type}`);
+        for (const ref of localReferences(path, type, body)) if (!queue.includes(ref)) queue.push(ref);
+      }
+      // The pages' scripts and the client they import are among them, from the installed packages.
+      expect(served.map((line) => line.split(' ')[0])).toEqual(expect.arrayContaining(['/ui/server-stub/public/playground.js', '/ui/server-stub/public/operator.js', '/ui/server-stub/public/render.js', '/ui/client/index.js', '/ui/vendor/openapi-fetch.mjs', '/ui/static/style.css']));
+      expect(await (await fetch(`${stub.url}/_stub/docs`)).text()).toContain('Chat API server stub: control API');
+
+      // And in a browser: the playground holds a conversation with the bot's image; the console shows it.
+      const browser = await openBrowser();
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${stub.url}/playground/?clientId=installed`);
+        await page.waitForSelector('body[data-ready=true]', { state: 'attached' });
+        await page.getByRole('textbox', { name: 'Message' }).fill('image');
+        await page.getByRole('button', { name: 'Send', exact: true }).click();
+        await expect.poll(() => page.locator('.reply-image img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0).catch(() => false)).toBe(true);
+        const console = await browser.newPage();
+        await console.goto(`${stub.url}/operator/?clientId=installed`);
+        await console.getByRole('heading', { name: 'Conversation with installed' }).waitFor();
+        expect(browser.scriptErrors).toEqual([]);
+        expect(browser.offMachine).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    } finally {
+      await stub.stop();
+      // The list, for the record (reports/ is git-ignored).
+      await mkdir(join(repo, 'reports'), { recursive: true });
+      await writeFile(join(repo, 'reports', 'package-served.txt'), served.join('\n') + '\n');
+    }
+  }, 120_000);
+
+  it('npx chatapi-stub with CHATAPI_STORE=sqlite: and no better-sqlite3 says, in one line, how to get it', async () => {
+    const result = await run('npx', ['--no-install', 'chatapi-stub', '--port', '0'], app, { env: { CHATAPI_STORE: 'sqlite:./stub.db' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe(`chatapi stub: CHATAPI_STORE: cannot use the SQLite database ${join(app, 'stub.db')}: better-sqlite3 is not installed (the SQLite store needs it): npm install better-sqlite3@12.11.1`);
+  });
 
   it('npx chatapi-stub rejects a bad flag with its name and the usage', async () => {
     const result = await run('npx', ['--no-install', 'chatapi-stub', '--long-poll-ms', 'soon'], app);

@@ -202,3 +202,21 @@ describe('channel webhook URLs', () => {
     expectSchema('Error', unknown.body);
   });
 });
+
+describe('the deliveries list', () => {
+  it('filters by client (clientId), as the operator console asks for the selected client', async () => {
+    await useReceiver();
+    for (const clientId of ['list-a', 'list-b', 'list-a']) expect((await stub.api.operatorReply(clientId, { text: `to ${clientId}` })).status).toBe(200);
+    const ofA = await eventually(async () => {
+      const list = (await stub.api.deliveries({ clientId: 'list-a', token: stub.tokens[0]! })).body.deliveries as (Delivery & { clientId: string })[];
+      return list.length === 2 ? list : undefined;
+    }, 10_000);
+    expect(ofA.map((d) => [d.clientId, d.payload[0].data.replies[0].text])).toEqual([
+      ['list-a', 'to list-a'],
+      ['list-a', 'to list-a'],
+    ]);
+    expect((await stub.api.deliveries({ clientId: 'list-b' })).body.deliveries).toHaveLength(1);
+    expect((await stub.api.deliveries({ clientId: 'nobody' })).body.deliveries).toEqual([]);
+    expect((await stub.api.deliveries({ clientId: '' })).status).toBe(400);
+  });
+});
