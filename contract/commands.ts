@@ -15,4 +15,5 @@ export interface CommandEntry {
 
 export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   run: { summary: 'check a deployment against the description (the default)', load: () => import('./cli.js') },
+  diff: { summary: 'compare two versions of the description: what breaks the apps and the webhook receivers', load: () => import('../diff/command.js') },
 };
