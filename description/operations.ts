@@ -166,7 +166,8 @@ function operation(document: OpenApiDocument, kind: OperationSpec['kind'], path:
 export function describeOperations(document: OpenApiDocument): OperationSpec[] {
   const result: OperationSpec[] = [];
   for (const [kind, root, base] of [
-    ['path', document.paths, '#/paths'],
+    // OpenAPI 3.1 allows a description with webhooks and no paths.
+    ['path', document.paths ?? {}, '#/paths'],
     ['webhook', document.webhooks ?? {}, '#/webhooks'],
   ] as const) {
     for (const [path, raw] of Object.entries(root)) {

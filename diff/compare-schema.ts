@@ -160,7 +160,7 @@ function compareProperties(ctx: SchemaContext, before: Part[], after: Part[], st
       continue;
     }
     if (next.requiredAt && !previous.requiredAt) {
-      ctx.report(rule('property-became-required'), next.requiredAt, 'new', `\`${subject}.${name}\` became required.`);
+      ctx.report(rule('property-became-required'), next.pointer, 'new', `\`${subject}.${name}\` became required.`);
     } else if (previous.requiredAt && !next.requiredAt) {
       ctx.report(rule('property-became-optional'), next.pointer, 'new', `\`${subject}.${name}\` is no longer required.`);
     }
@@ -168,7 +168,7 @@ function compareProperties(ctx: SchemaContext, before: Part[], after: Part[], st
   }
   for (const [name, next] of newProperties) {
     if (oldProperties.has(name)) continue;
-    if (next.requiredAt) ctx.report(rule('property-became-required'), next.requiredAt, 'new', `\`${subject}.${name}\` was added as required.`);
+    if (next.requiredAt) ctx.report(rule('property-became-required'), next.pointer, 'new', `\`${subject}.${name}\` was added as required.`);
     else ctx.report(rule('property-added'), next.pointer, 'new', `\`${subject}.${name}\` was added.`);
     if (!sent && oldClosed) ctx.report('received-constraint-loosened', next.pointer, 'new', `\`${subject}\` was closed and now lists \`${name}\`: a strict reader refuses the values that carry it.`);
   }

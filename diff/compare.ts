@@ -134,7 +134,7 @@ class OperationDiff {
     const after = this.requirements('new', newOp);
     // `needs` asks only for credentials that `has` supplies.
     const satisfies = (needs: Map<string, Set<string>>, has: Map<string, Set<string>>) => [...needs].every(([name, scopes]) => has.has(name) && [...scopes].every((s) => has.get(name)!.has(s)));
-    const describe = (alternative: Map<string, Set<string>>) => (alternative.size === 0 ? 'no credentials' : [...alternative.keys()].join(' + '));
+    const describe = (alternative: Map<string, Set<string>>) => (alternative.size === 0 ? 'requests without credentials' : `credentials ${[...alternative.keys()].join(' + ')}`);
     // A consumer that sends old credentials A is still let in when some new requirement asks no more than A.
     const stranded = before.alternatives.filter((a) => !after.alternatives.some((b) => satisfies(b, a)));
     // The platform may now use credentials B that no old requirement the receiver checks is met by.
@@ -196,7 +196,8 @@ class OperationDiff {
   private compareParameters(before: Parameter[], after: Parameter[], direction: Direction, noun: 'parameter' | 'header'): void {
     const sent = direction === 'sent';
     const next = new Map(after.map((p) => [p.key, p]));
-    const what = (p: Parameter) => `${noun === 'header' ? 'header' : `${p.location} parameter`} \`${p.name}\` of ${this.label}`;
+    // A parameter of components/ is shared: the operations it reaches are listed with the finding.
+    const what = (p: Parameter) => `${noun === 'header' ? 'header' : `${p.location} parameter`} \`${p.name}\`${p.pointer.startsWith('#/components/') ? '' : ` of ${this.label}`}`;
     for (const previous of before) {
       const counterpart = next.get(previous.key);
       if (!counterpart) {

@@ -18,12 +18,12 @@ export function conjunction(doc: unknown, schema: unknown, pointer: string, seen
   if (typeof schema === 'boolean') return [{ schema, pointer }];
   if (!schema || typeof schema !== 'object') return [];
   const { $ref, allOf, ...own } = schema as Obj;
-  const parts: Part[] = [];
+  // The schema's own keywords first: it names the conjunction in messages (`nick`, not its target `Name`).
+  const parts: Part[] = Object.keys(own).length > 0 || typeof $ref !== 'string' ? [{ schema: own, pointer }] : [];
   if (typeof $ref === 'string' && !seen.has($ref)) {
     seen.add($ref);
     parts.push(...conjunction(doc, valueAt(doc, $ref), $ref, seen));
   }
-  if (Object.keys(own).length > 0 || parts.length === 0) parts.push({ schema: own, pointer });
   if (Array.isArray(allOf)) allOf.forEach((member, index) => parts.push(...conjunction(doc, member, `${pointer}/allOf/${index}`, seen)));
   return parts;
 }

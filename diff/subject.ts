@@ -52,7 +52,7 @@ export function subjectOf(doc: unknown, pointer: string): string {
       text += ` parameter ${typeof parameter?.name === 'string' ? `\`${parameter.name}\`` : index}`;
       i += 2;
     } else if (segment === 'requestBody') {
-      text += ' request body';
+      text += head === 'webhooks' ? ' payload' : ' request body';
       i += 1;
     } else if (segment === 'responses') {
       text += ` response ${segments[i + 1] ?? ''}`;
