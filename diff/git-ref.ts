@@ -1,8 +1,9 @@
 // The description as a git ref had it: the ref is checked out into a temporary `git worktree`
 // (its own redocly.yaml and plugins with it), read, and the worktree is removed afterwards, also
-// when reading fails or the process is interrupted.
+// when reading fails or the process is interrupted. The worktree borrows the repository's
+// node_modules (a link), so that the ref's Redocly plugins find the packages they import.
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -40,7 +41,14 @@ export async function commitOf(ref: string, repo: string): Promise<string> {
 export async function withWorktree<T>(repo: string, commit: string, use: (tree: string) => Promise<T>): Promise<T> {
   const holder = mkdtempSync(join(tmpdir(), 'chatapi-diff-ref-'));
   const tree = join(holder, 'tree');
+  const modules = join(tree, 'node_modules');
   const remove = () => {
+    // The link first, so that nothing below can follow it into the repository's node_modules.
+    try {
+      unlinkSync(modules);
+    } catch {
+      // not linked
+    }
     try {
       execFileSync('git', ['worktree', 'remove', '--force', tree], { cwd: repo, stdio: 'ignore' });
     } catch {
@@ -62,6 +70,7 @@ export async function withWorktree<T>(repo: string, commit: string, use: (tree: 
   process.once('SIGTERM', onSignal);
   try {
     await git(['worktree', 'add', '--detach', '--quiet', tree, commit], repo);
+    if (existsSync(join(repo, 'node_modules')) && !existsSync(modules)) symlinkSync(join(repo, 'node_modules'), modules, 'dir');
     return await use(tree);
   } finally {
     process.off('SIGINT', onSignal);

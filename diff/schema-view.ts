@@ -165,6 +165,27 @@ export function boundOf(parts: Part[], name: BoundName): Bound | undefined {
 /** Keywords whose values cannot be ordered: a value that appears is a new constraint, one that goes is a lifted one. */
 export const VALUE_KEYWORDS = ['pattern', 'format', 'multipleOf', 'contentMediaType', 'contentEncoding', 'not', 'propertyNames', 'dependentRequired', 'if'] as const;
 
+const ANY = (value: unknown) => value === true || (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0);
+
+/**
+ * A subschema without what constrains nothing (`properties: {x: true}`, `required: []`,
+ * `additionalProperties: true`), so that writing the same constraint differently is no change.
+ */
+export function withoutNoOps(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNoOps);
+  if (!value || typeof value !== 'object') return value;
+  const result: Obj = {};
+  for (const [key, child] of Object.entries(value as Obj)) {
+    if (key === 'properties' && child && typeof child === 'object') {
+      const kept = Object.entries(child as Obj).filter(([, schema]) => !ANY(schema));
+      if (kept.length > 0) result[key] = Object.fromEntries(kept.map(([name, schema]) => [name, withoutNoOps(schema)]));
+    } else if ((key === 'required' && Array.isArray(child) && child.length === 0) || (['additionalProperties', 'items', 'unevaluatedProperties'].includes(key) && ANY(child))) {
+      continue;
+    } else result[key] = withoutNoOps(child);
+  }
+  return result;
+}
+
 /** canonical value → where it is, for one value keyword across the parts. */
 export function valuesOf(parts: Part[], keyword: string): Map<string, { value: unknown; pointer: string }> {
   const found = new Map<string, { value: unknown; pointer: string }>();
@@ -172,7 +193,7 @@ export function valuesOf(parts: Part[], keyword: string): Map<string, { value: u
     if (schema[keyword] === undefined) continue;
     // if/then/else only mean something together.
     const value = keyword === 'if' ? { if: schema.if, then: schema.then, else: schema.else } : schema[keyword];
-    found.set(canonical(value), { value, pointer: `${pointer}/${keyword}` });
+    found.set(canonical(withoutNoOps(value)), { value, pointer: `${pointer}/${keyword}` });
   }
   return found;
 }

@@ -3,7 +3,7 @@
 // description, and `--base REF` in a real git repository, whose temporary worktree is gone
 // afterwards, also when the ref cannot be read.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
@@ -183,7 +183,12 @@ describe('--base REF, in a git repository', () => {
     const at = root.indexOf('components:');
     writeFileSync(join(repo, 'api', 'openapi.yaml'), root.slice(0, at).replace("$ref: '#/components/schemas/Thing'", '$ref: schemas/Thing.yaml'));
     writeFileSync(join(repo, 'api', 'schemas', 'Thing.yaml'), 'type: object\nrequired: [id, name]\nproperties:\n  id: {type: string}\n  name: {type: string}\n');
-    writeFileSync(join(repo, 'redocly.yaml'), 'extends: [minimal]\n');
+    // A Redocly plugin that imports a package: the ref's worktree must find the repository's node_modules.
+    mkdirSync(join(repo, 'plugins'));
+    writeFileSync(join(repo, 'plugins', 'uses-yaml.js'), "import { stringify } from 'yaml';\nexport default () => ({ id: 'uses-yaml', decorators: { oas3: { stamp: () => ({ Info: { leave(info) { info['x-stamp'] = stringify(1).trim(); } } }) } } });\n");
+    writeFileSync(join(repo, 'redocly.yaml'), 'extends: [minimal]\nplugins: [./plugins/uses-yaml.js]\ndecorators:\n  uses-yaml/stamp: on\n');
+    writeFileSync(join(repo, '.gitignore'), 'node_modules\n');
+    symlinkSync(join(ROOT, 'node_modules'), join(repo, 'node_modules'), 'dir');
     git('add', '-A');
     git('commit', '--quiet', '-m', 'v1');
     git('tag', 'v1');
@@ -204,6 +209,8 @@ describe('--base REF, in a git repository', () => {
     ]);
     expect(git('worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
     expect(leftovers()).toEqual(before);
+    // The link the worktree borrowed went with it; what it pointed to is intact.
+    expect(existsSync(join(ROOT, 'node_modules', 'yaml', 'package.json'))).toBe(true);
   }, 60_000);
 
   it('removes the worktree when the ref has no description there, and names what is missing', async () => {
