@@ -140,8 +140,10 @@ class OperationDiff {
     // The platform may now use credentials B that no old requirement the receiver checks is met by.
     const unchecked = after.alternatives.filter((b) => !before.alternatives.some((a) => satisfies(a, b)));
     const sent = this.requestDirection === 'sent';
-    if (stranded.length > 0) this.report(sent ? 'sent-security-narrowed' : 'received-security-narrowed', after.pointer, 'new', `${this.label} no longer accepts ${stranded.map(describe).join(', or ')}.`);
-    if (unchecked.length > 0) this.report(sent ? 'sent-security-widened' : 'received-security-widened', after.pointer, 'new', `${this.label} now accepts ${unchecked.map(describe).join(', or ')}.`);
+    // The document's own `security` is shared: the operations it reaches are listed with the finding.
+    const subject = after.pointer === '#/security' ? 'The API' : this.label;
+    if (stranded.length > 0) this.report(sent ? 'sent-security-narrowed' : 'received-security-narrowed', after.pointer, 'new', `${subject} no longer accepts ${stranded.map(describe).join(', or ')}.`);
+    if (unchecked.length > 0) this.report(sent ? 'sent-security-widened' : 'received-security-widened', after.pointer, 'new', `${subject} now accepts ${unchecked.map(describe).join(', or ')}.`);
 
     const used = new Set(before.alternatives.flatMap((a) => [...a.keys()]).filter((name) => after.alternatives.some((b) => b.has(name))));
     for (const name of used) {

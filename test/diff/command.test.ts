@@ -13,6 +13,7 @@ import { main as contractMain } from '../../contract/main.js';
 import { BUNDLE_JSON, packageRoot } from '../../description/bundle.js';
 import { main } from '../../diff/command.js';
 import { SourceMap } from '../../diff/source-map.js';
+import { runCommand } from '../helpers/run-command.js';
 
 const ROOT = packageRoot();
 const CORPUS = join(ROOT, 'test', 'diff', 'corpus');
@@ -132,7 +133,6 @@ describe('bad input exits 2 with a message', () => {
       expect(broken.code).toBe(2);
       expect(broken.err).toMatch(/^chatapi-contract diff: Redocly could not bundle \S*broken\.yaml:/);
       expect(broken.err).not.toMatch(/\bat .*\.(js|ts):\d+/); // no stack trace
-      expect(readdirSync(tmpdir()).filter((name) => name.startsWith('chatapi-diff-') && !name.startsWith('chatapi-diff-ref-'))).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -157,19 +157,18 @@ describe('--base REF, in a git repository', () => {
   let repo: string;
   const tsx = join(ROOT, 'node_modules', '.bin', 'tsx');
 
-  function runIn(cwd: string, ...argv: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(tsx, [join(ROOT, 'contract', 'main.ts'), 'diff', ...argv], { cwd, env: { ...process.env, REDOCLY_TELEMETRY: 'off' } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  /** The command as a process, with a temporary folder of its own: what it leaves there is `leftovers`. */
+  async function runIn(cwd: string, ...argv: string[]) {
+    const temp = mkdtempSync(join(tmpdir(), 'diff-tmp-'));
+    try {
+      const result = await runCommand(tsx, [join(ROOT, 'contract', 'main.ts'), 'diff', ...argv], { TMPDIR: temp }, cwd);
+      // tsx keeps its cache there too (tsx-0): only what the command makes counts.
+      return { ...result, leftovers: readdirSync(temp).filter((name) => name.startsWith('chatapi-diff')) };
+    } finally {
+      rmSync(temp, { recursive: true, force: true });
+    }
   }
   const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' });
-  const leftovers = () => readdirSync(tmpdir()).filter((name) => name.startsWith('chatapi-diff-'));
 
   beforeAll(() => {
     repo = mkdtempSync(join(tmpdir(), 'diff-repo-'));
@@ -198,7 +197,6 @@ describe('--base REF, in a git repository', () => {
   afterAll(() => rmSync(repo, { recursive: true, force: true }));
 
   it('bundles the ref in a temporary worktree, reports lines on both sides, and removes the worktree', async () => {
-    const before = leftovers();
     const run = await runIn(repo, '--base', 'v1', '--root', 'api/openapi.yaml', '--format', 'json');
     expect(run.code, run.stderr).toBe(1);
     const report = JSON.parse(run.stdout);
@@ -208,7 +206,7 @@ describe('--base REF, in a git repository', () => {
       ['received-property-added', 'new', 'api/schemas/Thing.yaml:5'],
     ]);
     expect(git('worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
-    expect(leftovers()).toEqual(before);
+    expect(run.leftovers).toEqual([]);
     // The link the worktree borrowed went with it; what it pointed to is intact.
     expect(existsSync(join(ROOT, 'node_modules', 'yaml', 'package.json'))).toBe(true);
   }, 60_000);
@@ -218,6 +216,7 @@ describe('--base REF, in a git repository', () => {
     expect(run.code).toBe(2);
     expect(run.stderr.trim()).toBe('chatapi-contract diff: v1 has no elsewhere/openapi.yaml (give its place with --root)');
     expect(git('worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
+    expect(run.leftovers).toEqual([]);
   }, 60_000);
 
   it('removes the worktree when the description at the ref does not bundle', async () => {
@@ -228,6 +227,25 @@ describe('--base REF, in a git repository', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('Redocly could not bundle');
     expect(git('worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
+    expect(run.leftovers).toEqual([]);
+  }, 60_000);
+
+  it('removes the worktree when interrupted while it reads the ref', async () => {
+    const temp = mkdtempSync(join(tmpdir(), 'diff-tmp-'));
+    try {
+      const child = spawn(tsx, [join(ROOT, 'contract', 'main.ts'), 'diff', '--base', 'v1', '--root', 'api/openapi.yaml'], { cwd: repo, env: { ...process.env, TMPDIR: temp }, stdio: 'ignore' });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : null))));
+      // SIGTERM once the worktree is there (it is being bundled then).
+      const deadline = Date.now() + 30_000;
+      while (!/^worktree .*chatapi-diff-ref-/m.test(git('worktree', 'list', '--porcelain')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(git('worktree', 'list', '--porcelain')).toMatch(/chatapi-diff-ref-/);
+      child.kill('SIGTERM');
+      expect(await exited).not.toBe(0);
+      expect(git('worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
+      expect(readdirSync(temp).filter((name) => name.startsWith('chatapi-diff'))).toEqual([]);
+    } finally {
+      rmSync(temp, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('says so when the ref names no commit', async () => {
