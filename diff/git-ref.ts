@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync, unlinkSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { cleanUpEvenIfInterrupted } from './interrupt.js';
 import { DiffInputError } from './redocly.js';
 
 const run = promisify(execFile);
@@ -62,19 +63,17 @@ export async function withWorktree<T>(repo: string, commit: string, use: (tree: 
     }
   };
   // Ctrl-C or a SIGTERM in the middle must not leave a worktree registered in the repository.
-  const onSignal = (signal: NodeJS.Signals) => {
-    remove();
-    process.kill(process.pid, signal);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const done = cleanUpEvenIfInterrupted(remove);
   try {
-    await git(['worktree', 'add', '--detach', '--quiet', tree, commit], repo);
+    // Synchronous, so that no signal is handled while git is still registering the worktree.
+    try {
+      execFileSync('git', ['worktree', 'add', '--detach', '--quiet', tree, commit], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (error) {
+      throw new DiffInputError(`git worktree add failed: ${String((error as { stderr?: unknown }).stderr ?? '').trim()}`);
+    }
     if (existsSync(join(repo, 'node_modules')) && !existsSync(modules)) symlinkSync(join(repo, 'node_modules'), modules, 'dir');
     return await use(tree);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    remove();
+    done();
   }
 }

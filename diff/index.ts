@@ -2,6 +2,7 @@
 import { diffDocuments } from './compare.js';
 import { countByLevel, type Finding } from './findings.js';
 import { sourceMapOf, type DescriptionSide } from './load.js';
+import type { SourceMap } from './source-map.js';
 import type { Level } from './rules.js';
 
 export { diffDocuments } from './compare.js';
@@ -18,9 +19,11 @@ export interface DiffResult {
 
 export function diffSides(before: DescriptionSide, after: DescriptionSide): DiffResult {
   const findings = diffDocuments(before.document, after.document);
-  if (findings.length > 0) {
-    const maps = { old: sourceMapOf(before), new: sourceMapOf(after) };
-    for (const finding of findings) finding.source = maps[finding.side].locate(finding.pointer);
+  // A side's source map is made only when a finding needs a line from it: parsing with positions costs more than the diff.
+  const maps: { old?: SourceMap; new?: SourceMap } = {};
+  for (const finding of findings) {
+    const map = (maps[finding.side] ??= sourceMapOf(finding.side === 'old' ? before : after));
+    finding.source = map.locate(finding.pointer);
   }
   return {
     old: { label: before.label, version: before.document.info.version },

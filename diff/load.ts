@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import type { OpenApiDocument } from '../description/bundle.js';
+import { cleanUpEvenIfInterrupted } from './interrupt.js';
 import { bundleWithRedocly, DiffInputError } from './redocly.js';
 import { SourceMap } from './source-map.js';
 
@@ -49,16 +50,20 @@ export function refersToFiles(value: unknown): boolean {
   return false;
 }
 
-/** A temporary folder for bundles, removed by `dispose()`. */
+/** A temporary folder for bundles, removed by `dispose()` (or when the process is interrupted). */
 export class Scratch {
   private dir?: string;
+  private done?: () => void;
   path(name: string): string {
-    this.dir ??= mkdtempSync(join(tmpdir(), 'chatapi-diff-'));
+    if (!this.dir) {
+      const dir = (this.dir = mkdtempSync(join(tmpdir(), 'chatapi-diff-')));
+      this.done = cleanUpEvenIfInterrupted(() => rmSync(dir, { recursive: true, force: true }));
+    }
     return join(this.dir, name);
   }
   dispose(): void {
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
-    this.dir = undefined;
+    this.done?.();
+    this.dir = this.done = undefined;
   }
 }
 
@@ -78,7 +83,7 @@ export function bundledSide(bundle: string, sourceRoot: string, label = sourceRo
   return { document: readDescriptionFile(bundle), label, sourceRoot: resolve(sourceRoot), display: shownFromCwd };
 }
 
-/** The source map of a side (built when a finding needs a line: parsing with positions costs more than the diff). */
+/** The source map of a side: where each pointer of its bundle comes from. */
 export function sourceMapOf(side: DescriptionSide): SourceMap {
   return new SourceMap(side.document, side.sourceRoot, side.display);
 }

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import { cleanUpEvenIfInterrupted } from './interrupt.js';
 
 export class DiffInputError extends Error {}
 
@@ -34,17 +35,25 @@ function configFolder(root: string): string {
 export function bundleWithRedocly(root: string, output: string): Promise<void> {
   const entry = redoclyEntry();
   const absolute = resolve(root);
-  return new Promise((done, fail) => {
+  return new Promise((bundled, fail) => {
     const child = spawn(process.execPath, [entry, 'bundle', absolute, '-o', resolve(output), '--ext', 'json'], {
       cwd: configFolder(absolute),
       env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
+    // Interrupted, the bundler goes too: it would write into a folder that is being removed.
+    const settled = cleanUpEvenIfInterrupted(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    });
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', fail);
+    child.on('error', (error) => {
+      settled();
+      fail(error);
+    });
     child.on('close', (code) => {
-      if (code === 0 && existsSync(output)) return done();
+      settled();
+      if (code === 0 && existsSync(output)) return bundled();
       // Redocly's notices are boxed; its errors are the other lines.
       const reasons = stderr
         .split('\n')

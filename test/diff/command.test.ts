@@ -5,7 +5,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Io } from '../../contract/io.js';
@@ -155,14 +157,15 @@ describe('source lines in the multi-file description', () => {
 
 describe('--base REF, in a git repository', () => {
   let repo: string;
-  const tsx = join(ROOT, 'node_modules', '.bin', 'tsx');
+  // As `npm run diff` runs it: one node process with tsx's loader (a signal reaches the command itself).
+  const command = [process.execPath, '--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, join(ROOT, 'contract', 'main.ts'), 'diff'] as const;
 
   /** The command as a process, with a temporary folder of its own: what it leaves there is `leftovers`. */
   async function runIn(cwd: string, ...argv: string[]) {
     const temp = mkdtempSync(join(tmpdir(), 'diff-tmp-'));
     try {
-      const result = await runCommand(tsx, [join(ROOT, 'contract', 'main.ts'), 'diff', ...argv], { TMPDIR: temp }, cwd);
-      // tsx keeps its cache there too (tsx-0): only what the command makes counts.
+      const result = await runCommand(command[0], [...command.slice(1), ...argv], { TMPDIR: temp }, cwd);
+      // tsx keeps its cache there too: only what the command makes counts.
       return { ...result, leftovers: readdirSync(temp).filter((name) => name.startsWith('chatapi-diff')) };
     } finally {
       rmSync(temp, { recursive: true, force: true });
@@ -233,7 +236,7 @@ describe('--base REF, in a git repository', () => {
   it('removes the worktree when interrupted while it reads the ref', async () => {
     const temp = mkdtempSync(join(tmpdir(), 'diff-tmp-'));
     try {
-      const child = spawn(tsx, [join(ROOT, 'contract', 'main.ts'), 'diff', '--base', 'v1', '--root', 'api/openapi.yaml'], { cwd: repo, env: { ...process.env, TMPDIR: temp }, stdio: 'ignore' });
+      const child = spawn(command[0], [...command.slice(1), '--base', 'v1', '--root', 'api/openapi.yaml'], { cwd: repo, env: { ...process.env, TMPDIR: temp }, stdio: 'ignore' });
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : null))));
       // SIGTERM once the worktree is there (it is being bundled then).
       const deadline = Date.now() + 30_000;
