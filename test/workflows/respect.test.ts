@@ -1,5 +1,5 @@
 // Issue 20: the user journeys of openapi/workflows/chat.arazzo.yaml, run by `redocly respect` (as a
-// process, as `npm run workflows` runs it) against the server stub: every workflow passes, the
+// process, as `npm run workflows` runs it once the bundle is built) against the server stub: every workflow passes, the
 // webhook reaches the package's receiver, and the channel token never appears in what Respect
 // prints or writes. Behind a proxy that makes the stub lose a saved state, Respect fails.
 import { createServer, type Server } from 'node:http';
@@ -29,11 +29,15 @@ interface RespectRun extends CommandResult {
 
 let dir: string;
 
-/** `npm run workflows -- …`, with the token given the way the README says: in the environment, not on the command line. */
+/**
+ * Respect as `npm run workflows -- …` runs it, with the token given the way the README says: in the
+ * environment, not on the command line. (Not through npm: its bundle step would rewrite dist/ under
+ * the tests that read it in parallel.)
+ */
 async function respect(url: string, inputs: string, ...args: string[]): Promise<RespectRun> {
   const json = join(dir, `respect-${Date.now()}.json`);
   const har = join(dir, `respect-${Date.now()}.har`);
-  const result = await runCommand('npm', ['run', '-s', 'workflows', '--', '--server', `chatapi=${url}`, '--server', `stub=${url}`, '--json-output', json, '--har-output', har, '--verbose', ...args], {
+  const result = await runCommand('node', ['scripts/redocly.mjs', 'respect', WORKFLOWS, '--server', `chatapi=${url}`, '--server', `stub=${url}`, '--json-output', json, '--har-output', har, '--verbose', ...args], {
     REDOCLY_CLI_RESPECT_INPUT: inputs,
   });
   if (!existsSync(json)) throw new Error(`respect wrote no JSON log (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
