@@ -205,7 +205,8 @@ export function describeOperations(document: OpenApiDocument, options: { schemas
   const reader: Reader = { document, ...(options.schemas ? { schemas: options.schemas } : {}) };
   const result: OperationSpec[] = [];
   for (const [kind, root, base] of [
-    ['path', document.paths, '#/paths'],
+    // OpenAPI 3.1 allows a description with webhooks and no paths.
+    ['path', document.paths ?? {}, '#/paths'],
     ['webhook', document.webhooks ?? {}, '#/webhooks'],
   ] as const) {
     for (const [path, raw] of Object.entries(root)) {

@@ -46,7 +46,7 @@ const STEPS = {
   docs: {
     inputs: [...DESCRIPTION_SOURCES, 'scripts/offline-docs.mjs'],
     outputs: ['dist/docs.html'],
-    commands: [redocly('build-docs', 'chatapi', '-o', 'dist/docs.html', '--inlineBundle', '--title', 'Chat API'), offline('dist/docs.html')],
+    commands: [redocly('build-docs', 'chatapi-docs', '-o', 'dist/docs.html', '--inlineBundle', '--title', 'Chat API'), offline('dist/docs.html')],
   },
   'control-docs': {
     // control-api.yaml refers to the bundle's schemas, and its config to the code-samples plugin.

@@ -507,4 +507,18 @@ describe('the docs', () => {
     }
     expectClean();
   });
+
+  it('shows the user journeys of openapi/workflows/chat.arazzo.yaml, each step linked to its operation', async () => {
+    const page = await session.newPage();
+    await page.goto(`${stub.url}/docs`);
+    await page.getByText('Workflows', { exact: true }).first().click();
+    // Each workflow is an entry of the sidebar; the stub-only one says so.
+    await page.getByText('Send asynchronously, then see the reply delivered to the webhook (stub only)', { exact: true }).first().waitFor();
+    await page.getByText("Save the chat application's state, then load it back", { exact: true }).first().click();
+    // A step's link goes to the operation it calls.
+    await page.getByRole('link', { name: 'loadState', exact: true }).first().click();
+    await page.getByRole('heading', { name: "Load the chat application's state" }).first().waitFor();
+    await page.close();
+    expectClean();
+  });
 });

@@ -9,10 +9,10 @@ export interface CommandResult {
   stderr: string;
 }
 
-export function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
+export function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd: string = packageRoot()): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
-      cwd: packageRoot(),
+      cwd,
       env: { ...process.env, REDOCLY_TELEMETRY: 'off', ...env },
     });
     let stdout = '';

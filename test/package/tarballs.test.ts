@@ -408,6 +408,19 @@ describe('the commands, through npx', () => {
     expect(result.stderr).toContain('Usage: chatapi-stub');
   });
 
+  it('npx chatapi-contract diff compares descriptions with what the package ships (no Redocly needed for bundles)', async () => {
+    const bundle = join(app, 'node_modules', 'chatapi-contract', 'dist', 'openapi.json');
+    const same = await run('npx', ['--no-install', 'chatapi-contract', 'diff', bundle, bundle], app);
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stdout).toContain('No change to what the description promises.');
+    const changed = JSON.parse(await readFile(bundle, 'utf8'));
+    changed.components.schemas.ChatResponse.required = changed.components.schemas.ChatResponse.required.filter((name: string) => name !== 'timestamp');
+    await writeFile(join(app, 'changed.json'), JSON.stringify(changed, null, 2));
+    const broken = await run('npx', ['--no-install', 'chatapi-contract', 'diff', bundle, 'changed.json', '--format', 'json'], app);
+    expect(broken.code, broken.stderr).toBe(1);
+    expect(JSON.parse(broken.stdout).findings.map((f: { rule: string; who: string }) => `${f.rule} ${f.who}`)).toEqual(['received-property-became-optional caller', 'received-property-became-optional receiver']);
+  });
+
   it('npx chatapi-mock says how to get Prism, which is an optional peer', async () => {
     const result = await run('npx', ['--no-install', 'chatapi-mock'], app);
     expect(result.code).toBe(2);
