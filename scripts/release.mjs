@@ -63,10 +63,28 @@ export function installLines({ client, toolkit }) {
   };
 }
 
+/**
+ * The description at an `info.version` no release has yet is released first (`npm run
+ * release:description`: the gate, the CHANGELOG section, the kept bundle), so that the packages never
+ * ship a description the CHANGELOG does not account for. Undefined when nothing was to release.
+ */
+export function releaseDescriptionIfNew() {
+  const source = readFileSync(join(root, 'openapi', 'openapi.yaml'), 'utf8');
+  const version = /\n {2}version:\s*['"]?([^'"\s]+)/.exec(source)?.[1];
+  if (!version || existsSync(join(root, 'openapi', 'releases', `${version}.json`))) return undefined;
+  console.log(`release: the description is at ${version}, which has no release yet: npm run release:description`);
+  return spawnSync('npm', ['run', '-s', 'release:description'], { cwd: root, stdio: 'inherit' }).status;
+}
+
 function main() {
   const problems = versionProblems();
   if (problems.length > 0) {
     for (const problem of problems) console.error(`release: ${problem}`);
+    return 1;
+  }
+  const described = releaseDescriptionIfNew();
+  if (described !== undefined && described !== 0) {
+    console.error('release: the description could not be released (above); nothing was packed');
     return 1;
   }
   const tarballs = packRelease();
