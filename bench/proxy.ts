@@ -7,7 +7,7 @@ import { freePort } from '../mock/prism.js';
 import { packageRoot } from '../description/bundle.js';
 import { measureLoad, type LoadResult } from './lib/load.js';
 import { measureLongPoll } from './lib/long-poll.js';
-import { median, startServer, type Probe, type ServerProcess } from './lib/processes.js';
+import { median, runBench, startServer, type Probe, type ServerProcess } from './lib/processes.js';
 import { writeBenchResults } from './lib/results.js';
 
 const root = packageRoot();
@@ -95,7 +95,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(main);
