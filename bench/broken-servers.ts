@@ -3,21 +3,19 @@
 // against the same broken stubs of this checkout. Caught: the run exits 1 naming the break's code
 // (or, for an engine from before a code existed, exits 1 at all). A clean stub behind the same proxy
 // is the control: an engine that fails it catches nothing by its failures.
-import { spawn, spawnSync } from 'node:child_process';
-import { basename, join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { packageRoot } from '../description/bundle.js';
 import { BROKEN_SERVERS, type BrokenServer } from '../test/contract/broken-servers/servers.js';
 import { stubBehindProxy } from '../test/contract/fixtures.js';
 import { runBench } from './lib/processes.js';
+import { comparedCheckouts } from './lib/checkouts.js';
 import { writeBenchResults } from './lib/results.js';
 
 const root = packageRoot();
 const ENGINES = [
   { name: 'this checkout', bin: join(root, 'bin', 'chatapi-contract.js') },
-  ...(process.env.BENCH_COMPARE ?? '')
-    .split(',')
-    .filter((dir) => dir !== '')
-    .map((dir) => ({ name: `${basename(dir)} (${spawnSync('git', ['-C', dir, 'log', '-1', '--format=%h'], { encoding: 'utf8' }).stdout.trim() || 'no git'})`, bin: join(dir, 'bin', 'chatapi-contract.js') })),
+  ...comparedCheckouts().map(({ name, dir }) => ({ name, bin: join(dir, 'bin', 'chatapi-contract.js') })),
 ];
 
 function run(bin: string, args: string[]): Promise<{ code: number | null; stdout: string; seconds: number }> {

@@ -5,15 +5,16 @@
 // engines run the --rate 1000 run against the same stub, in turn with this one, round after round:
 // an engine change is judged by ratios of one run. Prints its figures and writes them to
 // reports/bench/CONTRACT.md; everything on loopback.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { RunReport } from '../contract/engine/report.js';
 import { freePort } from '../mock/prism.js';
 import { packageRoot } from '../description/bundle.js';
 import { measureLoad } from './lib/load.js';
 import { runBench, startServer, type Probe, type ServerProcess } from './lib/processes.js';
+import { comparedCheckouts } from './lib/checkouts.js';
 import { writeBenchResults } from './lib/results.js';
 
 const root = packageRoot();
@@ -35,10 +36,7 @@ interface Run {
 /** Engines to time: this checkout's, and BENCH_COMPARE's (whose reports may have the older shape). */
 const ENGINES = [
   { name: 'this checkout', bin: join(root, 'bin', 'chatapi-contract.js') },
-  ...(process.env.BENCH_COMPARE ?? '')
-    .split(',')
-    .filter((dir) => dir !== '')
-    .map((dir) => ({ name: `${basename(dir)} (${spawnSync('git', ['-C', dir, 'log', '-1', '--format=%h'], { encoding: 'utf8' }).stdout.trim() || 'no git'})`, bin: join(dir, 'bin', 'chatapi-contract.js') })),
+  ...comparedCheckouts().map(({ name, dir }) => ({ name, bin: join(dir, 'bin', 'chatapi-contract.js') })),
 ];
 
 /** One run of the command (this checkout's unless `bin` says) against a fresh stub of this checkout with a webhook receiver. */

@@ -1,13 +1,19 @@
 // Where a request URL breaks percent-decoding (`%E0%A4%A`, a truncated UTF-8 sequence): the stub
 // answers such requests with a 400 that says where, and the mock's guard keeps them from Prism.
 
-function decodes(text: string): boolean {
+/** Whether a text percent-decodes (no malformed escape in it). */
+export function decodes(text: string): boolean {
   try {
     decodeURIComponent(text);
     return true;
   } catch {
     return false;
   }
+}
+
+/** The text percent-decoded, or undefined when an escape in it is malformed. */
+export function decodedOrUndefined(text: string): string | undefined {
+  return decodes(text) ? decodeURIComponent(text) : undefined;
 }
 
 export interface MalformedPart {

@@ -4,6 +4,7 @@
 // sends are correlated with their deliveries (a reply that never arrives within the window, or
 // arrives twice though acknowledged, is a finding); and what the traffic covered is counted.
 import { describeOperation, type OperationSpec } from '../description/operations.js';
+import { decodedOrUndefined } from '../description/percent-escapes.js';
 import type { Router } from '../description/router.js';
 import type { SchemaValidator } from '../description/schemas.js';
 import { bodyViolations, judgeDelivery } from '../client/webhook/receiver.js';
@@ -96,7 +97,7 @@ export class TrafficJudge {
       const candidates = match.kind === 'operation' ? [match.segments[credential.name]] : this.credentialSegments(new URL(url).pathname);
       // A segment that does not decode is no working credential: it stays visible, as the judges saw it.
       for (const segment of candidates) {
-        const decoded = segment === undefined ? undefined : decodeURIComponentSafe(segment);
+        const decoded = segment === undefined ? undefined : decodedOrUndefined(segment);
         if (decoded !== undefined) this.masker.learn(decoded);
       }
     } catch {
@@ -224,13 +225,5 @@ export class TrafficJudge {
       ...(entry.clientClosed ? { clientClosed: true } : {}),
       ...(entry.outside ? { outside: true } : {}),
     };
-  }
-}
-
-function decodeURIComponentSafe(text: string): string | undefined {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return undefined;
   }
 }

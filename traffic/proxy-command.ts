@@ -11,6 +11,7 @@ import { chatApiProfile } from '../contract/chatapi/profile.js';
 import { writeJsonReport, writeJunitReport } from '../contract/engine/reporters/files.js';
 import { writeHar } from '../contract/engine/reporters/har.js';
 import { HttpClient } from '../contract/engine/http.js';
+import { httpUrl } from '../contract/engine/options.js';
 import { consoleIo, type Io } from '../contract/io.js';
 import { startForwardProxy } from './forward-proxy.js';
 import { upstreamOf } from './http-relay.js';
@@ -65,14 +66,9 @@ function port(name: string, raw: string | undefined, fallback?: number): number 
 }
 
 function url(name: string, raw: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    throw new UsageError(`--${name} is not a URL: ${JSON.stringify(raw)}`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`--${name} must be an http(s) URL`);
-  return parsed.toString().replace(/\/+$/, '');
+  const checked = httpUrl(raw);
+  if (typeof checked !== 'string') throw new UsageError(`--${name} ${checked.problem}`);
+  return checked;
 }
 
 export function parseProxyArgs(argv: string[]): ProxyOptions | 'help' {

@@ -79,6 +79,21 @@ export function optionName(field: keyof ContractRunInput, naming: Naming): strin
   return naming === 'flags' ? FLAGS[field] : field;
 }
 
+/** A base URL as the commands take it (http or https, no query, fragment or credentials), without its trailing slash; or what is wrong with it. */
+export function httpUrl(raw: string): string | { problem: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    return { problem: `is not a URL: ${JSON.stringify(raw)}` };
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return { problem: `must be an http(s) URL, not ${parsed.protocol}` };
+  if (parsed.search || parsed.hash) return { problem: 'must not have a query or a fragment' };
+  // They would end up in the output.
+  if (parsed.username || parsed.password) return { problem: 'must not contain credentials' };
+  return parsed.toString().replace(/\/+$/, '');
+}
+
 const show = (value: unknown) => (typeof value === 'string' ? JSON.stringify(value) : String(value));
 
 /**
@@ -126,17 +141,8 @@ export function validateOptions(input: ContractRunInput, checkNames: readonly st
     const raw = input[field];
     if (raw === undefined) return undefined;
     if (typeof raw !== 'string' || raw === '') return fail(`${name(field)} must be a URL, not ${show(raw)}`);
-    let parsed: URL;
-    try {
-      parsed = new URL(raw);
-    } catch {
-      return fail(`${name(field)} is not a URL: ${JSON.stringify(raw)}`);
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') fail(`${name(field)} must be an http(s) URL, not ${parsed.protocol}`);
-    if (parsed.search || parsed.hash) fail(`${name(field)} must not have a query or a fragment`);
-    // They would end up in the output.
-    if (parsed.username || parsed.password) fail(`${name(field)} must not contain credentials`);
-    return parsed.toString().replace(/\/+$/, '');
+    const checked = httpUrl(raw);
+    return typeof checked === 'string' ? checked : fail(`${name(field)} ${checked.problem}`);
   };
 
   const baseUrl = url('baseUrl') ?? fail(`${name('baseUrl')} is required`);

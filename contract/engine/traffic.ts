@@ -4,6 +4,7 @@
 // is one it allows, and runs the same judges as the active run, with what the request entitles
 // its sender to. Nothing here knows who sent the exchange.
 import type { OperationSpec } from '../../description/operations.js';
+import { decodes } from '../../description/percent-escapes.js';
 import { Router, type RouteMatch } from '../../description/router.js';
 import type { SchemaValidator } from '../../description/schemas.js';
 import type { Exchange, RequestRecord } from './exchange.js';
@@ -26,14 +27,7 @@ function queryPairs(search: string): Array<[string, string]> {
 }
 
 /** Whether a text has a percent escape that does not decode (`%E0%A4%A`). */
-function malformed(text: string): boolean {
-  try {
-    decodeURIComponent(text);
-    return false;
-  } catch {
-    return true;
-  }
-}
+const malformed = (text: string) => !decodes(text);
 
 /** A recorded request as a draft of its operation: what a server reads from it. */
 export function draftOf(op: OperationSpec, segments: Record<string, string>, request: RequestRecord): RequestDraft {

@@ -4,6 +4,7 @@
 // wire here, and judged against the description (which requests it allows) here too.
 import type { OperationSpec, ParameterSpec } from '../../../description/operations.js';
 import type { SchemaValidator } from '../../../description/schemas.js';
+import { decodedOrUndefined } from '../../../description/percent-escapes.js';
 import { headerValue, parameterValid, pathSegment, queryPart, type ParamValue } from './parameters.js';
 
 export interface RequestDraft {
@@ -85,11 +86,9 @@ export function requestProblems(ctx: ValidityContext, op: OperationSpec, request
   // A segment sent as written is read as a server decodes it; one that does not decode is refused.
   const decoded: Record<string, string> = {};
   for (const [name, raw] of Object.entries(request.rawPath ?? {})) {
-    try {
-      decoded[name] = decodeURIComponent(raw);
-    } catch {
-      problems.push(`path parameter ${name} has a malformed percent escape (${raw})`);
-    }
+    const value = decodedOrUndefined(raw);
+    if (value === undefined) problems.push(`path parameter ${name} has a malformed percent escape (${raw})`);
+    else decoded[name] = value;
   }
   // RFC 9110 § 5.5: a field value has no control character but HTAB.
   // eslint-disable-next-line no-control-regex

@@ -4,6 +4,7 @@
 // exact), a list of texts for an array, and texts by name for an object.
 import { serializeArrayParam, serializeObjectParam } from 'openapi-fetch';
 import type { Obj, ParameterSpec } from '../../../description/operations.js';
+import { decodedOrUndefined } from '../../../description/percent-escapes.js';
 import { asSchema, mergeAllOf, typeOf } from './schema-walk.js';
 
 export type ParamValue = string | string[] | Record<string, string>;
@@ -88,11 +89,7 @@ export function readPathParameter(p: ParameterSpec, segment: string): ParamValue
 
 /** A path segment decoded; a malformed percent escape is kept as written (the server will refuse it). */
 export function decodeLeniently(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
+  return decodedOrUndefined(segment) ?? segment;
 }
 
 /**
