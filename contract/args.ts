@@ -26,6 +26,7 @@ export function usage(checkNames: readonly string[]): string {
        chatapi-contract --replay ID --from REPORT --base-url URL --token TOKEN
 
 Checks a Chat API deployment against the bundled description, operation by operation.
+Other commands (proxy, verify-har, evidence, diff): \`chatapi-contract help\` lists them.
 
   --base-url URL      the deployment, e.g. https://bot.jaicp.com or http://127.0.0.1:3000
                       (paths /chatapi/{token}/... are appended)
