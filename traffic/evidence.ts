@@ -10,7 +10,7 @@ import type { OpenApiDocument } from '../description/bundle.js';
 import { documentedResponse, type OperationSpec } from '../description/operations.js';
 import type { Router } from '../description/router.js';
 import type { SchemaValidator } from '../description/schemas.js';
-import { mediaTypeOf, type Exchange } from '../contract/engine/exchange.js';
+import { mediaTypeOf, type Exchange, type RequestRecord, type ResponseRecord } from '../contract/engine/exchange.js';
 import { documentedMediaType } from '../contract/engine/judges.js';
 import type { ApiProfile } from '../contract/engine/profile.js';
 import { parseParameter } from '../contract/engine/requests/parameters.js';
@@ -36,6 +36,8 @@ export interface ContradictionGroup {
   /** `response 200`, `request body`, `webhook payload`, or `status` / `content type` for the answer itself. */
   in: string;
   at: string;
+  /** The schema node whose keyword the value broke (none for an undeclared member, or the answer itself). */
+  schemaPointer?: string;
   count: number;
   /** Up to the report's limit, each with a different message. */
   examples: EvidenceExample[];
@@ -74,7 +76,7 @@ export interface EvidenceReport {
     deliveries: number;
     /** Under the API's paths but matching no operation. */
     unmatched: number;
-    /** Not the API's (pages, assets): passed over. */
+    /** Not the API's (pages, assets) or HTTP's own (CORS preflights, HEAD): passed over. */
     outside: number;
     /** Cut short by the client (a long poll abandoned): no answer to weigh. */
     clientClosed: number;
@@ -113,6 +115,12 @@ export interface EvidenceOptions {
 }
 
 const is2xx = (status: number | undefined) => status !== undefined && status >= 200 && status < 300;
+
+/** HTTP's own requests, answered by the server's framework rather than an operation: a CORS preflight, a HEAD. */
+const isProtocolRequest = (request: RequestRecord) => request.method === 'HEAD' || (request.method === 'OPTIONS' && request.headers?.['access-control-request-method'] !== undefined);
+
+/** A cache revalidation a browser made (`If-None-Match`…) and its 304: HTTP's answer, with no body to weigh. */
+const isRevalidated = (request: RequestRecord, status: number) => status === 304 && (request.headers?.['if-none-match'] !== undefined || request.headers?.['if-modified-since'] !== undefined);
 const VERDICT_ORDER: Verdict[] = ['contradicted', 'confirmed', 'unexercised'];
 
 /** `/data/replies/3/x` → `/data/replies/*\/x`: one place however many items show it. */
@@ -121,6 +129,7 @@ const generalized = (at: string) => at.replace(/\/\d+(?=\/|$)/g, '/*');
 export class EvidenceCollector {
   private readonly walker: SchemaWalker;
   private readonly tallies = new Map<string, Tally>();
+  private readonly operations: ReadonlyMap<string, OperationSpec>;
   private readonly unmatched = new Map<string, UnmatchedRequest>();
   private readonly traffic: EvidenceReport['traffic'] = { exchanges: 0, deliveries: 0, unmatched: 0, outside: 0, clientClosed: 0, walked: { responses: 0, requests: 0, parameters: 0, payloads: 0 } };
   private readonly maxExamples: number;
@@ -128,6 +137,7 @@ export class EvidenceCollector {
 
   constructor(private readonly options: EvidenceOptions) {
     this.maxExamples = options.maxExamples ?? 3;
+    this.operations = new Map(options.operations.map((op) => [op.operationId, op]));
     for (const mark of options.marks) this.tallies.set(mark.key, { exercised: 0, exchanges: new Set(), statuses: {}, groups: new Map(), contradictions: 0 });
     const markAt = markIndex(options.marks);
     this.walker = new SchemaWalker({
@@ -139,25 +149,26 @@ export class EvidenceCollector {
     });
   }
 
-  private operation(id: string | undefined): OperationSpec | undefined {
-    return id === undefined ? undefined : this.options.operations.find((op) => op.operationId === id);
-  }
 
-  /** Counts a mark as exercised by the current exchange. */
-  private exercise(key: string, exchange: number): void {
+  /** Counts a mark as exercised by the current exchange (an operation's, with the status it answered). */
+  private exercise(key: string, exchange: number, status?: string): void {
     const tally = this.tallies.get(key);
     if (!tally) return;
     tally.exercised++;
     tally.exchanges.add(exchange);
+    if (status !== undefined) tally.statuses[status] = (tally.statuses[status] ?? 0) + 1;
   }
 
-  private contradict(contradiction: Omit<WalkContradiction, 'schemaPointer'>, where: string, request: string): void {
+  private contradict(contradiction: WalkContradiction, where: string, request: string): void {
     const tally = this.tallies.get(contradiction.owner);
     if (!tally) return;
     tally.contradictions++;
     const key = `${contradiction.kind}\u0000${where}\u0000${generalized(contradiction.at)}`;
     let group = tally.groups.get(key);
-    if (!group) tally.groups.set(key, (group = { kind: contradiction.kind, in: where, at: generalized(contradiction.at), count: 0, examples: [] }));
+    if (!group) {
+      group = { kind: contradiction.kind, in: where, at: generalized(contradiction.at), ...(contradiction.schemaPointer ? { schemaPointer: contradiction.schemaPointer } : {}), count: 0, examples: [] };
+      tally.groups.set(key, group);
+    }
     group.count++;
     if (group.examples.length < this.maxExamples && !group.examples.some((e) => e.message === contradiction.message)) {
       group.examples.push({ at: contradiction.at, message: contradiction.message, request });
@@ -177,48 +188,18 @@ export class EvidenceCollector {
     if (entry.clientClosed || !raw.response || !entry.exchange.response) return void this.traffic.clientClosed++;
     const { request, response } = entry.exchange;
     const line = `${request.method} ${request.url} → ${response.status}`;
-    const op = this.operation(entry.operationId);
+    const op = entry.operationId === undefined ? undefined : this.operations.get(entry.operationId);
     if (!op) {
-      this.traffic.unmatched++;
-      let path = request.url;
-      try {
-        path = new URL(request.url).pathname;
-      } catch {
-        // an unreadable URL is shown as it is
-      }
-      const key = `${request.method} ${path} ${response.status}`;
-      const seen = this.unmatched.get(key) ?? { request: `${request.method} ${path}`, status: response.status, count: 0, answered: response.status >= 200 && response.status < 400 };
-      seen.count++;
-      this.unmatched.set(key, seen);
+      if (isProtocolRequest(request)) this.traffic.outside++;
+      else this.unmatchedRequest(request, response.status);
       return;
     }
     this.traffic.exchanges++;
     const exchange = this.exchangeCount++;
     const owner = operationKey(op.operationId);
-    this.exercise(owner, exchange);
-    const statuses = this.tallies.get(owner)?.statuses;
-    if (statuses) statuses[response.status] = (statuses[response.status] ?? 0) + 1;
-
-    const documented = documentedResponse(op, response.status);
-    if (!documented) {
-      const listed = op.responses.map((r) => r.key).join(', ');
-      this.contradict({ kind: 'undocumented_status', owner, at: '', message: `status ${response.status} is not listed (the operation lists ${listed})` }, 'status', line);
-    } else if (raw.response.text !== '' && Object.keys(documented.content).length > 0) {
-      const media = documentedMediaType(documented, raw.response.contentType);
-      if (media === undefined) {
-        this.contradict({ kind: 'content_type', owner, at: '', message: `content type ${raw.response.contentType ?? '(none)'} is not documented for ${response.status} (${Object.keys(documented.content).join(', ')})` }, 'content type', line);
-      } else {
-        const pointer = documented.content[media];
-        if (pointer !== undefined && mediaTypeOf(media)?.endsWith('json')) {
-          if (raw.response.json === undefined) {
-            this.contradict({ kind: 'not_json', owner, at: '', message: `the ${media} body does not parse: ${raw.response.jsonError ?? 'empty'}` }, `response ${response.status}`, line);
-          } else {
-            this.traffic.walked.responses++;
-            this.walk(pointer, raw.response.json, owner, `response ${response.status}`, line, exchange);
-          }
-        }
-      }
-    }
+    this.exercise(owner, exchange, String(response.status));
+    if (isRevalidated(raw.request, response.status)) return;
+    this.answer(op, raw.response, owner, line, exchange);
     // A request body the service accepted is evidence of what it takes; one it refused says nothing of which part it minded.
     const body = raw.request.body;
     if (op.requestBody && is2xx(response.status) && body !== undefined && !(typeof body === 'string' && body === raw.request.rawBody)) {
@@ -226,6 +207,44 @@ export class EvidenceCollector {
       this.walk(op.requestBody.schemaPointer, body, owner, 'request body', line, exchange);
     }
     if (is2xx(response.status)) this.parameters(op, raw, owner, line, exchange);
+  }
+
+  private unmatchedRequest(request: RequestRecord, status: number): void {
+    this.traffic.unmatched++;
+    let path = request.url;
+    try {
+      path = new URL(request.url).pathname;
+    } catch {
+      // an unreadable URL is shown as it is
+    }
+    const key = `${request.method} ${path} ${status}`;
+    const seen = this.unmatched.get(key) ?? { request: `${request.method} ${path}`, status, count: 0, answered: status >= 200 && status < 400 };
+    seen.count++;
+    this.unmatched.set(key, seen);
+  }
+
+  /** The answer: its status listed, its content type documented, its body walked by the status's schema. */
+  private answer(op: OperationSpec, response: ResponseRecord, owner: string, line: string, exchange: number): void {
+    const documented = documentedResponse(op, response.status);
+    if (!documented) {
+      const listed = op.responses.map((r) => r.key).join(', ');
+      this.contradict({ kind: 'undocumented_status', owner, at: '', schemaPointer: '', message: `status ${response.status} is not listed (the operation lists ${listed})` }, 'status', line);
+      return;
+    }
+    if (response.text === '' || Object.keys(documented.content).length === 0) return;
+    const media = documentedMediaType(documented, response.contentType);
+    if (media === undefined) {
+      this.contradict({ kind: 'content_type', owner, at: '', schemaPointer: '', message: `content type ${response.contentType ?? '(none)'} is not documented for ${response.status} (${Object.keys(documented.content).join(', ')})` }, 'content type', line);
+      return;
+    }
+    const pointer = documented.content[media];
+    if (pointer === undefined || !mediaTypeOf(media)?.endsWith('json')) return;
+    if (response.json === undefined) {
+      this.contradict({ kind: 'not_json', owner, at: '', schemaPointer: '', message: `the ${media} body does not parse: ${response.jsonError ?? 'empty'}` }, `response ${response.status}`, line);
+      return;
+    }
+    this.traffic.walked.responses++;
+    this.walk(pointer, response.json, owner, `response ${response.status}`, line, exchange);
   }
 
   /** The parameters of a request the service accepted, typed as a server reads them from their text. */
@@ -254,20 +273,18 @@ export class EvidenceCollector {
 
   /** One webhook delivery: the payload is the service's, the receiver's answer is the team's (not weighed). */
   delivery(raw: Exchange, entry: TrafficEntry): void {
-    const op = this.operation(entry.operationId);
+    const op = entry.operationId === undefined ? undefined : this.operations.get(entry.operationId);
     this.traffic.deliveries++;
     if (!op?.requestBody) return;
     const exchange = this.exchangeCount++;
     const owner = operationKey(op.operationId);
-    this.exercise(owner, exchange);
     const { request, response } = entry.exchange;
     const status = response ? String(response.status) : 'no answer';
-    const statuses = this.tallies.get(owner)?.statuses;
-    if (statuses) statuses[status] = (statuses[status] ?? 0) + 1;
+    this.exercise(owner, exchange, status);
     const line = `webhook delivery ${request.method} ${request.url} → ${status}`;
     const payload = raw.request.body;
     if (payload === undefined || (typeof payload === 'string' && payload === raw.request.rawBody)) {
-      this.contradict({ kind: 'not_json', owner, at: '', message: `the payload is not JSON (${raw.request.contentType ?? 'no content type'})` }, 'webhook payload', line);
+      this.contradict({ kind: 'not_json', owner, at: '', schemaPointer: '', message: `the payload is not JSON (${raw.request.contentType ?? 'no content type'})` }, 'webhook payload', line);
       return;
     }
     this.traffic.walked.payloads++;

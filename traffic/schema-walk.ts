@@ -118,12 +118,12 @@ export class SchemaWalker {
     return isObject(node) ? node : {};
   }
 
-  private errors(pointer: string, value: unknown): ErrorObject[] {
+  /** Ajv's errors at a node; undefined when Ajv cannot compile the node on its own (its parts are still walked). */
+  private errors(pointer: string, value: unknown): ErrorObject[] | undefined {
     try {
       return this.options.validator.errors(pointer, value);
     } catch {
-      // A node Ajv cannot compile on its own says nothing here; its parts are still walked.
-      return [];
+      return undefined;
     }
   }
 
@@ -137,8 +137,8 @@ export class SchemaWalker {
     let valid = knownValid;
     if (!valid) {
       const errors = this.errors(pointer, value);
-      valid = errors.length === 0;
-      for (const error of errors) {
+      valid = errors?.length === 0;
+      for (const error of errors ?? []) {
         // Only this node's own keywords: the parts below report theirs when the walk gets there.
         // (A branch a discriminator picks reports its errors with paths relative to itself, hence
         // the check that the keyword is this node's.)
@@ -208,7 +208,7 @@ export class SchemaWalker {
       });
       return { indexes: index < 0 ? [] : [index], valid };
     }
-    const counts = branches.map((_, index) => this.errors(`${pointer}/${keyword}/${index}`, value).length);
+    const counts = branches.map((_, index) => this.errors(`${pointer}/${keyword}/${index}`, value)?.length ?? Number.POSITIVE_INFINITY);
     const taking = counts.flatMap((count, index) => (count === 0 ? [index] : []));
     if (taking.length > 0 || valid) return { indexes: taking, valid: true };
     return { indexes: [counts.indexOf(Math.min(...counts))], valid: false };

@@ -268,11 +268,24 @@ describe('altered traffic: each contradiction at the mark that says it', () => {
     const extra = JSON.parse(JSON.stringify(template)) as HarEntry;
     extra.request.url = template.request.url.replace(/\/state$/, '/profile');
     delete extra._chatapi;
-    har.log.entries.push(extra);
+    // HTTP's own requests a browser's HAR holds are no operation's: a CORS preflight, a HEAD, a cache revalidation's 304.
+    const preflight = { ...JSON.parse(JSON.stringify(template)), _chatapi: undefined } as HarEntry;
+    preflight.request.method = 'OPTIONS';
+    preflight.request.headers.push({ name: 'Access-Control-Request-Method', value: 'POST' });
+    preflight.response = { ...preflight.response, status: 204, headers: [], content: { size: 0, mimeType: '' } };
+    const head = { ...JSON.parse(JSON.stringify(template)), _chatapi: undefined } as HarEntry;
+    head.request.method = 'HEAD';
+    head.response.content = { size: 0, mimeType: 'application/json' };
+    const revalidated = JSON.parse(JSON.stringify(template)) as HarEntry;
+    revalidated.request.headers.push({ name: 'If-None-Match', value: 'W/"2-vyGp6PvFo4RvsFtPoIWeCReyIC8"' });
+    revalidated.response = { ...revalidated.response, status: 304, content: { size: 0, mimeType: '' } };
+    har.log.entries.push(extra, preflight, head, revalidated);
     const file = writeCopy(har);
     const { code, report } = await jsonReport(file);
     expect(code).toBe(1);
     expect(report.summary.contradicted).toBe(0);
+    expect(report.traffic).toMatchObject({ outside: 2, unmatched: 1 });
+    expect(mark(report, 'operation:loadState').statuses).toEqual({ 200: 1, 304: 1 });
     expect(report.unmatched).toEqual([{ request: 'GET /chatapi/***/client/evidence-user-1/profile', status: 200, count: 1, answered: true }]);
     const { out } = await evidence([file]);
     expect(out).toContain('- `GET /chatapi/***/client/evidence-user-1/profile → 200` ×1: answered, so the service has an operation the description lacks');
