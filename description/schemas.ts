@@ -81,6 +81,22 @@ export class SchemaValidator {
 
   /** Validates `value` against the schema at `pointer` (a JSON pointer into the description, e.g. `#/components/schemas/Error`). */
   validate(pointer: string, value: unknown): ValidationResult {
+    const validate = this.compiledAt(pointer);
+    const valid = validate(value) as boolean;
+    return { valid, violations: valid ? [] : toViolations(validate.errors) };
+  }
+
+  /**
+   * Ajv's own errors for `value` against the schema at `pointer` (none when it is valid), with the
+   * `schemaPath` and `params` that `validate` drops: for readers that place each error at the
+   * keyword of the schema that made it (the evidence command's walk).
+   */
+  errors(pointer: string, value: unknown): ErrorObject[] {
+    const validate = this.compiledAt(pointer);
+    return validate(value) ? [] : [...(validate.errors ?? [])];
+  }
+
+  private compiledAt(pointer: string): ValidateFunction {
     let validate = this.compiled.get(pointer);
     if (!validate) {
       const found = this.ajv.getSchema(`${DOCUMENT_ID}${pointer}`);
@@ -88,8 +104,7 @@ export class SchemaValidator {
       validate = found;
       this.compiled.set(pointer, validate);
     }
-    const valid = validate(value) as boolean;
-    return { valid, violations: valid ? [] : toViolations(validate.errors) };
+    return validate;
   }
 
   /** Validates against a named schema of `components/schemas`. */

@@ -2,15 +2,15 @@
 // devtools export, Redocly's proxy) the way the proxy judges live traffic: every exchange of the
 // API against its operation, every webhook delivery the HAR marks as one against the webhook, async
 // sends correlated with their deliveries. Exit 0: no contract break; 1: a break; 2: it could not run.
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Description } from '../description/index.js';
 import { Router } from '../description/router.js';
 import { chatApiProfile } from '../contract/chatapi/profile.js';
-import { exchangeOf, HarError, parseHar, type HarEntry } from '../contract/engine/reporters/har.js';
+import { exchangeOf } from '../contract/engine/reporters/har.js';
 import { writeJsonReport, writeJunitReport } from '../contract/engine/reporters/files.js';
 import { consoleIo, type Io } from '../contract/io.js';
 import { TrafficJudge } from './judge.js';
+import { chronological, isDelivery, readHarEntries } from './recorded.js';
 import { formatTrafficSummary, trafficReport } from './report.js';
 
 export const USAGE = `Usage: chatapi-contract verify-har FILE.har… [--json FILE] [--junit FILE] [--webhook-window MS]
@@ -23,11 +23,6 @@ the API's paths (pages, assets) are passed over; the channel token is masked in 
   --webhook-window MS         how long after an async send its delivery may come (default 30000)
 
 Exit codes: 0 no contract break in the traffic; 1 a break; 2 a file could not be read.`;
-
-/** Whether an entry is a webhook delivery the proxy recorded (its own mark), rather than the app's traffic. */
-function isDelivery(entry: HarEntry): boolean {
-  return entry._chatapi?.direction === 'webhook';
-}
 
 export async function main(argv: string[], io: Io = consoleIo): Promise<number> {
   let values;
@@ -49,23 +44,19 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
     io.err(`chatapi-contract verify-har: ${files.length === 0 ? 'name at least one HAR file' : '--webhook-window must be a positive integer'}\n\n${USAGE}`);
     return 2;
   }
-  const entries: HarEntry[] = [];
-  for (const file of files) {
-    try {
-      entries.push(...parseHar(readFileSync(file, 'utf8'), file).log.entries);
-    } catch (error) {
-      io.err(`chatapi-contract verify-har: ${error instanceof HarError ? error.message : `cannot read ${file}: ${(error as Error).message}`}`);
-      return 2;
-    }
+  let entries;
+  try {
+    entries = readHarEntries(files);
+  } catch (error) {
+    io.err(`chatapi-contract verify-har: ${(error as Error).message}`);
+    return 2;
   }
   const description = Description.load();
   const operations = await description.dereferencedOperations();
   const startedAt = new Date();
   const judge = new TrafficJudge({ operations, router: new Router(operations), validator: description.schemas, profile: chatApiProfile(), webhookWindowMs: window });
-  // In the order they happened: a delivery is judged after the async send that promised it.
-  const ordered = [...entries].sort((a, b) => Date.parse(a.startedDateTime) - Date.parse(b.startedDateTime));
   let last = 0;
-  for (const entry of ordered) {
+  for (const entry of chronological(entries)) {
     const exchange = exchangeOf(entry);
     last = Math.max(last, exchange.startedAt);
     judge.overdue(exchange.startedAt);
