@@ -21,53 +21,49 @@ export function consoleRoutes(router: Router, deps: ConsoleDeps): void {
   const { chat, channels, desk } = deps;
   const channelOf = (params: Record<string, string | undefined>): string => {
     const token = params.token!;
-    if (!channels.get(token)) throw deps.channelNotFound(token);
+    if (!channels.has(token)) throw deps.channelNotFound(token);
     return token;
   };
-  /** A client the channel has seen (else 404, as the Chat API answers for an unknown client). */
-  const clientOf = (token: string, params: Record<string, string | undefined>): string => {
+  /** A client the channel lists (else 404, as the Chat API answers for an unknown client). */
+  const clientOf = async (token: string, params: Record<string, string | undefined>): Promise<string> => {
     const clientId = params.clientId!;
-    if (!desk.clientIds(token).includes(clientId)) throw Errors.clientNotFound(clientId);
+    if (!(await chat.isListed(token, clientId))) throw Errors.clientNotFound(clientId);
     return clientId;
   };
 
-  router.get('/channels/:token/clients', (req, res) => {
+  router.get('/channels/:token/clients', async (req, res) => {
     const token = channelOf(req.params);
     const after = optionalInteger(queryOf(req).after);
-    const answer = () => {
-      if (!res.writableEnded && !res.destroyed) res.json({ version: desk.version(token), clients: chat.clients(token) });
-    };
-    if (after === undefined) return answer();
-    const cancel = desk.wait(token, after, deps.longPollMs(), answer);
-    res.on('close', cancel);
+    if (after !== undefined) {
+      const gone = new AbortController();
+      res.on('close', () => gone.abort());
+      await desk.wait(token, after, deps.longPollMs(), gone.signal);
+    }
+    const clients = await chat.clients(token);
+    if (!res.writableEnded && !res.destroyed) res.json(clients);
   });
 
-  router.get('/channels/:token/clients/:clientId', (req, res) => {
+  router.get('/channels/:token/clients/:clientId', async (req, res) => {
     const token = channelOf(req.params);
-    const clientId = clientOf(token, req.params);
-    const history = chat.history(token, clientId);
-    res.json({
-      clientId,
-      takeover: chat.takeoverState(token, clientId),
-      unreadCount: chat.unreadCount(token, clientId),
-      messages: history.messages,
-    });
+    const clientId = await clientOf(token, req.params);
+    const [history, takeover, unreadCount] = await Promise.all([chat.history(token, clientId), chat.takeoverState(token, clientId), chat.unreadCount(token, clientId)]);
+    res.json({ clientId, takeover, unreadCount, messages: history.messages });
   });
 
-  router.post('/channels/:token/clients/:clientId/takeover', (req, res) => {
+  router.post('/channels/:token/clients/:clientId/takeover', async (req, res) => {
     const token = channelOf(req.params);
-    res.json(chat.takeOver(token, clientOf(token, req.params)));
+    res.json(await chat.takeOver(token, await clientOf(token, req.params)));
   });
 
-  router.post('/channels/:token/clients/:clientId/takeover/close', (req, res) => {
+  router.post('/channels/:token/clients/:clientId/takeover/close', async (req, res) => {
     const token = channelOf(req.params);
-    res.json(chat.closeOperatorChat(token, clientOf(token, req.params)));
+    res.json(await chat.closeOperatorChat(token, await clientOf(token, req.params)));
   });
 
-  router.post('/channels/:token/clients/:clientId/timeout', (req, res) => {
+  router.post('/channels/:token/clients/:clientId/timeout', async (req, res) => {
     const token = channelOf(req.params);
-    const clientId = clientOf(token, req.params);
-    if (!chat.fireTimeout(token, clientId)) {
+    const clientId = await clientOf(token, req.params);
+    if (!(await chat.fireTimeout(token, clientId))) {
       throw new StubError(409, 'stub.timeout.none_pending', 'The client has no pending reply timeout (a bot reply of type timeout schedules one; any client message cancels it).');
     }
     res.status(204).end();

@@ -8,7 +8,7 @@ import { StubError, BODY_LIMIT_BYTES, Errors } from '../errors.js';
 import { jsonBody } from '../json-body.js';
 import { validatorMiddleware } from '../openapi.js';
 import type { Reply } from '../types.js';
-import type { Delivery, WebhookDeliverer } from '../webhooks.js';
+import type { ChatStore, StoredDelivery as Delivery } from '../store/types.js';
 import type { OperatorDesk } from '../operator-desk.js';
 import { consoleRoutes } from './console.js';
 import { allowOnly, queryOf } from './util.js';
@@ -16,9 +16,12 @@ import { allowOnly, queryOf } from './util.js';
 export interface ControlDeps {
   chat: ChatService;
   /** Counters for GET /_stub/stats. */
-  stats: () => { longPolls: number; pendingTimeouts: number };
+  stats: () => Promise<{ longPolls: number; pendingTimeouts: number }>;
   channels: Channels;
-  deliverer: WebhookDeliverer;
+  /** Where the deliveries are kept. */
+  store: ChatStore;
+  /** Forgets everything (POST /_stub/reset). */
+  reset: () => Promise<void>;
   /** The control API description as served (YAML). */
   yaml: string;
   /** The control API description for the validator (dereferenced), built on first use. */
@@ -42,7 +45,7 @@ function deliveryOnWire(delivery: Delivery) {
 }
 
 export function controlRouter(deps: ControlDeps): Router {
-  const { chat, channels, deliverer } = deps;
+  const { chat, channels, store } = deps;
   const router = Router();
 
   router
@@ -89,22 +92,22 @@ export function controlRouter(deps: ControlDeps): Router {
 
   const settingsOf = (token: string, settings: ChannelSettings) => ({ token, ...settings });
 
-  router.post('/channels/:token/clients/:clientId/operator-replies', (req, res) => {
+  router.post('/channels/:token/clients/:clientId/operator-replies', async (req, res) => {
     const { token, clientId } = req.params as { token: string; clientId: string };
-    if (!channels.get(token)) throw channelNotFound(token);
+    if (!channels.has(token)) throw channelNotFound(token);
     const body = req.body as { text?: string; replies?: Reply[] };
     const replies: Reply[] = body.replies ?? [{ type: 'text', text: body.text! }];
-    res.json(chat.operatorReply(token, clientId, replies));
+    res.json(await chat.operatorReply(token, clientId, replies));
   });
 
-  router.get('/channels/:token/settings', (req, res) => {
+  router.get('/channels/:token/settings', async (req, res) => {
     const token = req.params.token!;
-    const settings = channels.get(token);
+    const settings = await channels.get(token);
     if (!settings) throw channelNotFound(token);
     res.json(settingsOf(token, settings));
   });
 
-  router.put('/channels/:token/settings', (req, res) => {
+  router.put('/channels/:token/settings', async (req, res) => {
     const token = req.params.token!;
     const patch = req.body as Partial<ChannelSettings>;
     if (typeof patch.webhookUrl === 'string') {
@@ -115,23 +118,24 @@ export function controlRouter(deps: ControlDeps): Router {
         throw Errors.invalidRequest([{ location: 'body', path: '/webhookUrl', message: error.message.replace(/^webhookUrl: /, '') }]);
       }
     }
-    const settings = channels.update(token, patch);
+    const settings = await channels.update(token, patch);
     if (!settings) throw channelNotFound(token);
     res.json(settingsOf(token, settings));
   });
 
   // ---- Webhook deliveries: listing and replay (issue 11) -------------------------------------
-  router.get('/deliveries', (req, res) => {
+  router.get('/deliveries', async (req, res) => {
     const query = queryOf(req);
     const state = query.state as Delivery['state'] | undefined;
-    res.json({ deliveries: deliverer.list({ token: query.token, questionId: query.questionId, state }).map(deliveryOnWire) });
+    res.json({ deliveries: (await store.listDeliveries({ token: query.token, questionId: query.questionId, state })).map(deliveryOnWire) });
   });
 
-  router.post('/deliveries/replay', (req, res) => {
+  router.post('/deliveries/replay', async (req, res) => {
     const body = (req.body ?? {}) as { ids?: string[]; token?: string };
     if (body.ids !== undefined) {
       // An id that is not a failed delivery is named, rather than silently skipped.
-      const unknown = body.ids.filter((id) => deliverer.list().every((d) => d.id !== id || d.state !== 'failed'));
+      const failed = new Set((await store.listDeliveries({ state: 'failed' })).map((d) => d.id));
+      const unknown = body.ids.filter((id) => !failed.has(id));
       if (unknown.length > 0) {
         throw new StubError(
           404,
@@ -141,22 +145,22 @@ export function controlRouter(deps: ControlDeps): Router {
         );
       }
     }
-    res.json({ deliveries: deliverer.replay(body).map(deliveryOnWire) });
+    res.json({ deliveries: (await store.replayDeliveries(body)).map(deliveryOnWire) });
   });
   // ---- end of webhook deliveries ---------------------------------------------------------------
 
-  router.get('/stats', (_req, res) => {
+  router.get('/stats', async (_req, res) => {
     const deliveries = { pending: 0, delivered: 0, failed: 0 };
-    for (const delivery of deliverer.list()) deliveries[delivery.state]++;
-    res.json({ ...deps.stats(), deliveries });
+    for (const delivery of await store.listDeliveries()) deliveries[delivery.state]++;
+    res.json({ ...(await deps.stats()), deliveries });
   });
 
   // --- The operator console (routes/console.ts): clients, conversations, takeover, timeouts ---
   consoleRoutes(router, { chat, channels, desk: deps.desk, longPollMs: deps.longPollMs, channelNotFound });
   // --- end of the operator console ---
 
-  router.post('/reset', (_req, res) => {
-    chat.reset();
+  router.post('/reset', async (_req, res) => {
+    await deps.reset();
     res.status(204).end();
   });
 

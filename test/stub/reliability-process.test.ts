@@ -154,9 +154,9 @@ describe('an unusable SQLite path', () => {
   });
 
   it('a CHATAPI_STORE it does not know', async () => {
-    const started = spawnStub({ CHATAPI_STORE: 'redis://127.0.0.1' });
+    const started = spawnStub({ CHATAPI_STORE: 'mongodb://127.0.0.1' });
     expect((await started.exit).code).toBe(1);
-    expect(started.output()).toMatch(/CHATAPI_STORE: expected "memory" or "sqlite:PATH"/);
+    expect(started.output()).toMatch(/CHATAPI_STORE: expected "memory", "sqlite:PATH" or "redis:\/\/HOST:PORT\/DB"/);
   });
 });
 
