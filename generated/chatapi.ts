@@ -1098,6 +1098,20 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /**
+         * @description The service cannot answer right now (the server stub: the Redis store it shares with other stubs is
+         *     unreachable); nothing was done. Try again after `Retry-After` seconds.
+         */
+        ServiceUnavailable: {
+            headers: {
+                /** @description Seconds to wait before trying again. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description The request breaks the description (a parameter or the body), or its body is not JSON. */
         BadRequest: {
             headers: {
@@ -1216,6 +1230,7 @@ export interface operations {
             400: components["responses"]["BadParameter"];
             401: components["responses"]["UnknownToken"];
             404: components["responses"]["NoSuchPath"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     sendMessage: {
@@ -1251,6 +1266,7 @@ export interface operations {
             404: components["responses"]["NoSuchPath"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     sendMessageAsync: {
@@ -1286,6 +1302,7 @@ export interface operations {
             404: components["responses"]["NoSuchPath"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getEvents: {
@@ -1335,6 +1352,7 @@ export interface operations {
             400: components["responses"]["BadParameter"];
             401: components["responses"]["UnknownToken"];
             404: components["responses"]["NoSuchPath"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getHistory: {
@@ -1371,6 +1389,7 @@ export interface operations {
             400: components["responses"]["BadParameter"];
             401: components["responses"]["UnknownToken"];
             404: components["responses"]["NoSuchPath"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     loadState: {
@@ -1402,6 +1421,7 @@ export interface operations {
             400: components["responses"]["BadParameter"];
             401: components["responses"]["UnknownToken"];
             404: components["responses"]["NoSuchPath"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     saveState: {
@@ -1439,6 +1459,7 @@ export interface operations {
             404: components["responses"]["NoSuchPath"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getMessageStatus: {
@@ -1475,6 +1496,7 @@ export interface operations {
             400: components["responses"]["BadParameter"];
             401: components["responses"]["UnknownToken"];
             404: components["responses"]["MessageNotFound"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     setMessageStatus: {
@@ -1516,6 +1538,7 @@ export interface operations {
             401: components["responses"]["UnknownToken"];
             404: components["responses"]["MessageNotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     setMessageStatuses: {
@@ -1553,6 +1576,7 @@ export interface operations {
             404: components["responses"]["MessageNotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getNotReadCount: {
@@ -1584,6 +1608,7 @@ export interface operations {
             400: components["responses"]["BadParameter"];
             401: components["responses"]["UnknownToken"];
             404: components["responses"]["NoSuchPath"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     receiveChatApiMessage: {

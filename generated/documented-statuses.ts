@@ -4,15 +4,15 @@
 
 /** The statuses each operation of the description documents, by operationId. */
 export const DOCUMENTED_STATUSES = {
-  sendMessageSimple: [200, 400, 401, 404],
-  sendMessage: [200, 400, 401, 404, 413, 415],
-  sendMessageAsync: [200, 400, 401, 404, 413, 415],
-  getEvents: [200, 400, 401, 404],
-  getHistory: [200, 400, 401, 404],
-  loadState: [200, 400, 401, 404],
-  saveState: [200, 400, 401, 404, 413, 415],
-  getMessageStatus: [200, 400, 401, 404],
-  setMessageStatus: [200, 400, 401, 404, 415],
-  setMessageStatuses: [200, 400, 401, 404, 413, 415],
-  getNotReadCount: [200, 400, 401, 404],
+  sendMessageSimple: [200, 400, 401, 404, 503],
+  sendMessage: [200, 400, 401, 404, 413, 415, 503],
+  sendMessageAsync: [200, 400, 401, 404, 413, 415, 503],
+  getEvents: [200, 400, 401, 404, 503],
+  getHistory: [200, 400, 401, 404, 503],
+  loadState: [200, 400, 401, 404, 503],
+  saveState: [200, 400, 401, 404, 413, 415, 503],
+  getMessageStatus: [200, 400, 401, 404, 503],
+  setMessageStatus: [200, 400, 401, 404, 415, 503],
+  setMessageStatuses: [200, 400, 401, 404, 413, 415, 503],
+  getNotReadCount: [200, 400, 401, 404, 503],
 } as const;
