@@ -193,6 +193,7 @@ export class WebhookDeliverer {
     const { timeoutMs } = this.options.retry;
     const started = performance.now();
     const record: DeliveryAttempt = { at: new Date().toISOString(), durationMs: 0 };
+    if (this.options.store.owner !== undefined) record.by = this.options.store.owner;
     // An explicit timer rather than AbortSignal.timeout(): combined with AbortSignal.any(), a
     // timeout signal can be garbage-collected before it fires, leaving a hung receiver hung forever.
     const attemptAbort = new AbortController();

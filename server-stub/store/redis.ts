@@ -113,9 +113,10 @@ export async function openRedisStore(url: string, options: RedisStoreOptions): P
     connected = true;
     await store.start();
   } catch (error) {
-    await client.destroy?.();
-    if (error instanceof RedisOpenError) throw error;
-    throw new RedisOpenError(`CHATAPI_STORE: cannot use Redis at ${shown(url)}: ${(error as Error).message}`);
+    client.destroy();
+    // node-redis passes the reconnect strategy's error on as its own: keep its one line.
+    const message = (error as Error).message;
+    throw new RedisOpenError(message.startsWith('CHATAPI_STORE:') ? message : `CHATAPI_STORE: cannot use Redis at ${shown(url)}: ${message}`);
   }
   return store;
 }

@@ -67,6 +67,8 @@ export interface DeliveryAttempt {
   statusCode?: number;
   error?: string;
   durationMs: number;
+  /** The process that made it (with a shared store, the lane's holder). */
+  by?: string;
 }
 
 /** A webhook delivery, kept by the store so that a pending one outlives a restart or its process. */
@@ -150,6 +152,8 @@ export interface StoreUnit {
 export interface ChatStore {
   /** Which store this is, for the start-up summary and errors. */
   readonly kind: 'memory' | 'sqlite' | 'redis';
+  /** The name a shared store knows this process by (on the lanes it holds, on its attempts). */
+  readonly owner?: string;
 
   /** Starts telling `listener` about changes (the Redis store's also come from other processes). */
   listen(listener: StoreListener): void;
