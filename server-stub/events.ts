@@ -56,25 +56,18 @@ export class EventBus {
    */
   wait(token: string, clientId: string, filter: EventFilter, timeoutMs: number, signal?: AbortSignal): Promise<EventsFound> {
     if (timeoutMs === 0) return this.query(token, clientId, filter);
-    return new Promise((resolve, reject) => {
-      const cancel = this.polls.hold(key(token, clientId), timeoutMs, {
-        take: async () => {
-          const found = await this.query(token, clientId, filter);
-          return found.events.length > 0 ? () => resolve(found) : undefined;
-        },
-        // At the timeout not a bare []: an event published in this same timer pass has not been
-        // offered to the poll yet, and answering [] would move the client's cursor past it for good.
-        answerNow: (reason) => {
-          if (reason === 'timeout') this.query(token, clientId, filter).then(resolve, reject);
-          else resolve({ events: [], latestTs: filter.afterTs, released: true });
-        },
-        fail: reject,
-      });
-      // A client that goes away drops its waiter (and its timer) at once; the promise then stays
-      // unsettled and goes with the waiter.
-      if (signal?.aborted) cancel();
-      else signal?.addEventListener('abort', cancel, { once: true });
-    });
+    return this.polls.wait(
+      key(token, clientId),
+      timeoutMs,
+      async () => {
+        const found = await this.query(token, clientId, filter);
+        return found.events.length > 0 ? found : undefined;
+      },
+      // At the timeout not a bare []: an event published in this same timer pass has not been
+      // offered to the poll yet, and answering [] would move the client's cursor past it for good.
+      (reason) => (reason === 'timeout' ? this.query(token, clientId, filter) : { events: [], latestTs: filter.afterTs, released: true }),
+      signal,
+    );
   }
 
   /** How many long polls are held (for tests and diagnostics). */

@@ -45,6 +45,28 @@ export class LongPolls {
     return () => void this.remove(key, polls, poll);
   }
 
+  /**
+   * hold() as a promise: what `look` finds (looked at now and after each change of `key`), or
+   * after `timeoutMs` or at a release what `atEnd` gives; rejected when a look fails. `signal`: the
+   * client went away (the poll and its timer go at once; the promise then stays unsettled).
+   */
+  wait<T>(key: string, timeoutMs: number, look: () => Promise<T | undefined>, atEnd: (reason: 'timeout' | 'release') => T | Promise<T>, signal?: AbortSignal): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const cancel = this.hold(key, timeoutMs, {
+        take: async () => {
+          const found = await look();
+          return found === undefined ? undefined : () => resolve(found);
+        },
+        answerNow: (reason) => {
+          Promise.resolve(atEnd(reason)).then(resolve, reject);
+        },
+        fail: reject,
+      });
+      if (signal?.aborted) cancel();
+      else signal?.addEventListener('abort', cancel, { once: true });
+    });
+  }
+
   /** Something changed under `key`: its polls are looked at on the next turn. */
   changed(key: string): void {
     if (!this.held.has(key)) return;

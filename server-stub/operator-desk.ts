@@ -17,15 +17,8 @@ export class OperatorDesk {
   /** Resolves once the channel's version is past `after`, or after `timeoutMs` (or at a release). */
   wait(token: string, after: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     if (timeoutMs === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const cancel = this.polls.hold(token, timeoutMs, {
-        take: async () => ((await this.store.deskVersion(token)) > after ? resolve : undefined),
-        answerNow: () => resolve(),
-        fail: reject,
-      });
-      if (signal?.aborted) cancel();
-      else signal?.addEventListener('abort', cancel, { once: true });
-    });
+    const passed = async () => ((await this.store.deskVersion(token)) > after ? true : undefined);
+    return this.polls.wait(token, timeoutMs, passed, () => true, signal).then(() => undefined);
   }
 
   /** How many consoles wait (for tests and diagnostics). */

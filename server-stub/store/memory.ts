@@ -3,14 +3,13 @@
 // memory. Every call resolves at once; a unit's writes are applied together at commit.
 import type { ChatState, MessageStatus } from '../types.js';
 import { DEFAULT_DELIVERY_LIMITS, LocalDeliveries, type DeliveryLimits } from './local-deliveries.js';
+import { LocalLanes } from './local-lanes.js';
 import type {
   ChannelSettings,
   ChatStore,
   ConversationState,
-  DeliveryFilter,
   DeskClient,
   HeldConversation,
-  LaneClaim,
   PendingTimeout,
   StatusUpdate,
   StatusUpdateResult,
@@ -123,15 +122,16 @@ class MemoryUnit implements StoreUnit {
   }
 }
 
-export class MemoryStore implements ChatStore {
+export class MemoryStore extends LocalLanes implements ChatStore {
   readonly kind: 'memory' | 'sqlite' = 'memory';
   private readonly channels = new Map<string, Channel>();
   private readonly timeouts = new Map<string, PendingTimeout>();
   protected readonly deliveries: LocalDeliveries;
   private readonly limits: StoreLimits;
-  private listener: StoreListener = NO_LISTENER;
+  protected listener: StoreListener = NO_LISTENER;
 
   constructor(limits: Partial<StoreLimits> = {}, options: Omit<LocalStoreOptions, 'limits'> = {}) {
+    super();
     this.limits = { ...DEFAULT_LIMITS, ...limits };
     this.deliveries = new LocalDeliveries({ ...DEFAULT_DELIVERY_LIMITS, ...options.deliveries }, undefined, (count, max) =>
       options.logError?.(`chatapi stub: ${count} failed webhook deliveries forgotten (more than ${max} kept)`),
@@ -383,40 +383,13 @@ export class MemoryStore implements ChatStore {
     return Promise.resolve(this.timeouts.size);
   }
 
-  listDeliveries(filter?: DeliveryFilter): Promise<StoredDelivery[]> {
-    return Promise.resolve(this.deliveries.list(filter));
-  }
-
-  claimLane(claim: LaneClaim): Promise<boolean> {
-    return Promise.resolve(this.deliveries.claim(claim));
-  }
-
-  renewLane(): Promise<boolean> {
-    // One process owns this store: a claim never lapses.
-    return Promise.resolve(true);
-  }
-
-  laneHead(claim: LaneClaim): Promise<StoredDelivery | undefined> {
-    return Promise.resolve(this.deliveries.head(claim));
-  }
-
   saveDelivery(delivery: StoredDelivery, settle?: { behindError: string }): Promise<void> {
     this.deliveries.save(delivery, settle);
     return Promise.resolve();
   }
 
-  releaseLane(claim: LaneClaim): Promise<boolean> {
-    return Promise.resolve(this.deliveries.release(claim));
-  }
-
   replayDeliveries(selection: { ids?: readonly string[]; token?: string }): Promise<StoredDelivery[]> {
-    const replayed = this.deliveries.replay(selection);
-    for (const delivery of replayed) this.listener.deliveries({ token: delivery.token, clientId: delivery.clientId });
-    return Promise.resolve(replayed);
-  }
-
-  orphanedLanes(): Promise<LaneClaim[]> {
-    return Promise.resolve(this.deliveries.orphaned());
+    return Promise.resolve(this.announce(this.deliveries.replay(selection)));
   }
 
   clear(): Promise<void> {

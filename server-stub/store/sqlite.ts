@@ -13,12 +13,12 @@ import { ConfigError } from '../config.js';
 import { ChannelClock } from '../clock.js';
 import type { ChatState, MessageStatus } from '../types.js';
 import { DEFAULT_DELIVERY_LIMITS, LocalDeliveries } from './local-deliveries.js';
+import { LocalLanes } from './local-lanes.js';
 import { DEFAULT_LIMITS, type LocalStoreOptions, type StoreLimits } from './memory.js';
 import type {
   ChannelSettings,
   ChatStore,
   ConversationState,
-  DeliveryFilter,
   DeskClient,
   HeldConversation,
   LaneClaim,
@@ -268,7 +268,7 @@ class SqliteUnit implements StoreUnit {
   }
 }
 
-export class SqliteStore implements ChatStore {
+export class SqliteStore extends LocalLanes implements ChatStore {
   readonly kind = 'sqlite';
   /** Clients per channel, so that a new client knows without a query whether one must be evicted. */
   private readonly clientCounts = new Map<string, number>();
@@ -278,13 +278,14 @@ export class SqliteStore implements ChatStore {
   private readonly s: Statements;
   private readonly limits: StoreLimits;
   private readonly clock: ChannelClock;
-  private readonly deliveries: LocalDeliveries;
-  private listener: StoreListener = NO_LISTENER;
+  protected readonly deliveries: LocalDeliveries;
+  protected listener: StoreListener = NO_LISTENER;
 
   constructor(
     private readonly db: Db,
     options: LocalStoreOptions = {},
   ) {
+    super();
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.s = prepareStatements(db);
     this.countClients();
@@ -556,40 +557,15 @@ export class SqliteStore implements ChatStore {
     return Promise.resolve(this.s.timeoutCount.get()?.n ?? 0);
   }
 
-  listDeliveries(filter?: DeliveryFilter): Promise<StoredDelivery[]> {
-    return Promise.resolve(this.deliveries.list(filter));
-  }
-
-  claimLane(claim: LaneClaim): Promise<boolean> {
-    return Promise.resolve(this.deliveries.claim(claim));
-  }
-
-  renewLane(): Promise<boolean> {
-    return Promise.resolve(true);
-  }
-
-  laneHead(claim: LaneClaim): Promise<StoredDelivery | undefined> {
-    return Promise.resolve(this.deliveries.head(claim));
-  }
-
   saveDelivery(delivery: StoredDelivery, settle?: { behindError: string }): Promise<void> {
     this.inTransaction([() => this.deliveries.save(delivery, settle)]);
     return Promise.resolve();
   }
 
-  releaseLane(claim: LaneClaim): Promise<boolean> {
-    return Promise.resolve(this.deliveries.release(claim));
-  }
-
   replayDeliveries(selection: { ids?: readonly string[]; token?: string }): Promise<StoredDelivery[]> {
     let replayed: StoredDelivery[] = [];
     this.inTransaction([() => (replayed = this.deliveries.replay(selection))]);
-    for (const delivery of replayed) this.listener.deliveries({ token: delivery.token, clientId: delivery.clientId });
-    return Promise.resolve(replayed);
-  }
-
-  orphanedLanes(): Promise<LaneClaim[]> {
-    return Promise.resolve(this.deliveries.orphaned());
+    return Promise.resolve(this.announce(replayed));
   }
 
   clear(): Promise<void> {

@@ -166,11 +166,8 @@ describe('conformance', () => {
   });
 
   it('reports undocumented statuses, 5xx for bad input, and wrong content types', () => {
-    expect(checkExchange(validator, count, exchange(202, { count: 1 }), 'success')[0]).toMatchObject({
-      code: 'undocumented_status',
-      check: 'status_code_conformance',
-      message: 'status 202 is not documented for getNotReadCount (documented: 200, 400, 401, 404)',
-    });
+    expect(checkExchange(validator, count, exchange(202, { count: 1 }), 'success')[0]).toMatchObject({ code: 'undocumented_status', check: 'status_code_conformance' });
+    expect(checkExchange(validator, count, exchange(202, { count: 1 }), 'success')[0]!.message).toMatch(/^status 202 is not documented for getNotReadCount \(documented: 200, 400, 401, 404/);
     const five = checkExchange(validator, op('sendMessage'), exchange(500, { error: 'e', message: 'm' }), 'client-error').map((v) => v.code);
     expect(five).toEqual(['server_error', 'undocumented_status']);
     expect(checkExchange(validator, count, exchange(200, { count: 1 }, 'text/html'), 'success').map((v) => v.code)).toEqual(['content_type']);
