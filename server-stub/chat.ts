@@ -64,8 +64,10 @@ export class ChatService {
     const [conversation, settings = NO_SETTINGS, [ts, replyTs]] = await Promise.all([store.conversation(token, clientId), channels.get(token), store.timestamps(token, 2)]);
     const unit = store.unit();
     // Any client message cancels a pending reply timeout.
-    this.deps.timeouts.cancel(token, clientId);
-    unit.setTimeout(token, clientId, null);
+    if (conversation.timeoutPending) {
+      this.deps.timeouts.cancel(token, clientId);
+      unit.setTimeout(token, clientId, null);
+    }
 
     const timestamp = formatTimestamp(ts!);
     const questionId = newQuestionId();

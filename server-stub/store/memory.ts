@@ -56,6 +56,8 @@ interface Channel {
   clients: Map<string, ClientRecord>;
   /** Clients on the operator desk, in the order they first appeared there. */
   desk: Set<string>;
+  /** The client written last (the Map's last key): writing it again moves nothing. */
+  latestClient?: ClientRecord;
   version: number;
   latest: number;
   settings: Partial<ChannelSettings>;
@@ -158,7 +160,10 @@ export class MemoryStore extends LocalLanes implements ChatStore {
 
   /** The client's record, created if need be, and marked as the channel's most recently active. */
   record(token: string, clientId: string): ClientRecord {
-    const { clients } = this.channel(token);
+    const channel = this.channel(token);
+    const { clients } = channel;
+    // A request writes its client several times: it is the most recent already.
+    if (channel.latestClient !== undefined && clients.get(clientId) === channel.latestClient) return channel.latestClient;
     let record = clients.get(clientId);
     if (record) {
       clients.delete(clientId);
@@ -170,12 +175,14 @@ export class MemoryStore extends LocalLanes implements ChatStore {
       }
     }
     clients.set(clientId, record);
+    channel.latestClient = record;
     return record;
   }
 
   /** The client goes with everything it had: history, events, state, takeover, timeout, desk entry, deliveries. */
   private evict(token: string, clientId: string): void {
     const channel = this.channel(token);
+    if (channel.latestClient === channel.clients.get(clientId)) channel.latestClient = undefined;
     channel.clients.delete(clientId);
     if (channel.desk.delete(clientId)) {
       channel.version++;
@@ -268,7 +275,7 @@ export class MemoryStore extends LocalLanes implements ChatStore {
 
   conversation(token: string, clientId: string): Promise<ConversationState> {
     const record = this.get(token, clientId);
-    return Promise.resolve(record ? { sessionOpen: record.sessionOpen, held: record.held } : { sessionOpen: false });
+    return Promise.resolve(record ? { sessionOpen: record.sessionOpen, held: record.held, timeoutPending: record.timeout !== undefined } : { sessionOpen: false });
   }
 
   channelSettings(token: string): Promise<Partial<ChannelSettings>> {

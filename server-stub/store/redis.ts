@@ -350,8 +350,8 @@ export class RedisStore implements ChatStore {
 
   conversation(token: string, clientId: string): Promise<ConversationState> {
     return this.guard(async () => {
-      const [sess, held] = (await this.send(['HMGET', this.key('c', token, clientId), 'sess', 'held'])) as (string | null)[];
-      const state: ConversationState = { sessionOpen: sess === '1' };
+      const [sess, held, timeout] = (await this.send(['HMGET', this.key('c', token, clientId), 'sess', 'held', 'timeout'])) as (string | null)[];
+      const state: ConversationState = { sessionOpen: sess === '1', timeoutPending: timeout !== null };
       if (held) state.held = JSON.parse(held) as HeldConversation;
       return state;
     });

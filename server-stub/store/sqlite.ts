@@ -142,6 +142,7 @@ interface ClientRow {
   event_cursor: number | null;
   message_count: number;
   held: string | null;
+  timeout_due: number | null;
 }
 
 function prepareStatements(db: Db) {
@@ -153,7 +154,7 @@ function prepareStatements(db: Db) {
     deleteClient: prepare<[string, string]>(`DELETE FROM clients WHERE token = ? AND client_id = ?`),
     deleteClientMessages: prepare<[string, string]>(`DELETE FROM messages WHERE token = ? AND client_id = ?`),
     deleteClientEvents: prepare<[string, string]>(`DELETE FROM events WHERE token = ? AND client_id = ?`),
-    client: prepare<[string, string], ClientRow>(`SELECT session_open, state, event_cursor, message_count, held FROM clients WHERE token = ? AND client_id = ?`),
+    client: prepare<[string, string], ClientRow>(`SELECT session_open, state, event_cursor, message_count, held, timeout_due FROM clients WHERE token = ? AND client_id = ?`),
     insertMessage: prepare<[string, string, number, string, number, string, string]>(
       `INSERT INTO messages (token, client_id, ts, question_id, outgoing, status, body) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
@@ -437,7 +438,7 @@ export class SqliteStore extends LocalLanes implements ChatStore {
 
   conversation(token: string, clientId: string): Promise<ConversationState> {
     const row = this.s.client.get(token, clientId);
-    const state: ConversationState = { sessionOpen: row?.session_open === 1 };
+    const state: ConversationState = { sessionOpen: row?.session_open === 1, timeoutPending: (row?.timeout_due ?? null) !== null };
     if (row?.held) state.held = JSON.parse(row.held) as HeldConversation;
     return Promise.resolve(state);
   }

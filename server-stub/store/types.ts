@@ -53,6 +53,8 @@ export interface ConversationState {
   /** A session is open (the next turn does not start a new one). */
   sessionOpen: boolean;
   held?: HeldConversation;
+  /** A reply timeout is pending (a client message cancels it). */
+  timeoutPending?: boolean;
 }
 
 /** Per-channel settings the real service keeps in the channel's configuration. */

@@ -94,7 +94,8 @@ describe.each(implementations)('the %s store', (_name, open) => {
     expect((await store.listMessages('t', 'c')).map((m) => m.status)).toEqual(['DELIVERED', 'READ', 'SENT']);
     expect(await store.unreadCount('t', 'c')).toBe(1);
     expect(await store.setStatuses('t', 'nobody', [])).toEqual({ ok: false, reason: 'client' });
-    expect(await store.conversation('t', 'c')).toEqual({ sessionOpen: false });
+    const fresh = await store.conversation('t', 'c');
+    expect([fresh.sessionOpen, fresh.held, fresh.timeoutPending]).toEqual([false, undefined, false]);
     await write(store, (u) => {
       u.setSession('t', 'c', true);
       u.saveState('t', 'c', { step: 2, nested: { a: [1] } });
@@ -156,6 +157,7 @@ describe.each(implementations)('the %s store', (_name, open) => {
     expect(await store.onDesk('t', 'z')).toBe(false);
     expect((await store.conversation('t', 'b')).held).toEqual({ handler: 'waiting', closeChatPhrases: ['/close'], since: 5, firstMessage: 'help' });
     expect(await store.pendingTimeoutCount()).toBe(1);
+    expect((await store.conversation('t', 'b')).timeoutPending).toBe(true);
     expect(await store.dueTimeouts(500, 10)).toEqual([]);
     expect(await store.dueTimeouts(2_000, 10)).toEqual([timeout]);
     // Only the one who takes it fires it, and a stale id takes nothing.
@@ -191,7 +193,8 @@ describe.each(implementations)('the %s store', (_name, open) => {
     expect(await store.listMessages('t', 'c2')).toEqual([]);
     expect(await store.loadState('t', 'c2')).toBeUndefined();
     expect((await store.eventsAfter('t', 'c2', 0, () => true, 10)).events).toEqual([]);
-    expect(await store.conversation('t', 'c2')).toEqual({ sessionOpen: false });
+    const evicted = await store.conversation('t', 'c2');
+    expect([evicted.sessionOpen, evicted.held, evicted.timeoutPending ?? false]).toEqual([false, undefined, false]);
     expect(await store.onDesk('t', 'c2')).toBe(false);
     expect((await store.desk('t')).clients.map((c) => c.clientId)).toEqual(['c1', 'c3']);
     expect(await store.deskVersion('t')).toBeGreaterThan(before);
