@@ -69,7 +69,14 @@ async function main(): Promise<void> {
       pollBase: (i) => stubs[i % 2]!.url,
       // Each waiter is woken through the other stub: Redis carries the event and the wake-up.
       injectBase: (i) => stubs[(i + 1) % 2]!.url,
-      settleMs: 5_000,
+      parked: async () => {
+        // Both stubs say they hold every poll (bounded: a minute).
+        for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+          const held = await Promise.all(stubs.map(async (s) => ((await (await fetch(`${s.url}/_stub/stats`)).json()) as { longPolls: number }).longPolls));
+          if (held[0]! + held[1]! >= WAITERS) return;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      },
       rssMiB: () => a.currentRssMiB() + b.currentRssMiB(),
     });
 

@@ -40,6 +40,8 @@ export async function measureLongPoll(options: {
   injectBase?: (i: number) => string;
   /** How long the polls get to reach the server and park. */
   settleMs?: number;
+  /** Resolves once every poll is parked (instead of waiting settleMs). */
+  parked?: () => Promise<void>;
 }): Promise<LongPollResult> {
   const { baseUrl, token, waiters } = options;
   const pollBase = options.pollBase ?? (() => baseUrl);
@@ -60,7 +62,7 @@ export async function measureLongPoll(options: {
       }),
   );
   // Let every poll reach the server and park.
-  await new Promise((resolve) => setTimeout(resolve, options.settleMs ?? 1500));
+  await (options.parked?.() ?? new Promise((resolve) => setTimeout(resolve, options.settleMs ?? 1500)));
   const rssWhileWaitingMiB = options.rssMiB();
 
   for (let i = 0; i < waiters; i++) {

@@ -91,6 +91,9 @@ function newClient(url: string, connected: () => boolean) {
     RESP: 2,
     // Fail at once while Redis is away (requests get a 503), rather than queue until it is back.
     disableOfflineQueue: true,
+    // A command waits behind the others of a busy stub (thousands of long polls waking at once):
+    // node-redis 6's 5 s default would answer them 503 while Redis is there. 30 s, then 503.
+    commandOptions: { timeout: 30_000 },
     socket: {
       connectTimeout: 2_000,
       // At start-up an unreachable Redis is an error (exit 1); later, keep trying to reconnect.
