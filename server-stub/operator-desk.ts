@@ -21,11 +21,6 @@ export class OperatorDesk {
     return this.polls.wait(token, timeoutMs, passed, () => true, signal).then(() => undefined);
   }
 
-  /** How many consoles wait (for tests and diagnostics). */
-  get waiting(): number {
-    return this.polls.size;
-  }
-
   /** Answers every waiting console (reset, shutdown). */
   releaseAll(): void {
     this.polls.releaseAll();

@@ -69,11 +69,6 @@ export class TimeoutScheduler {
     }
   }
 
-  /** Timers this process holds. */
-  get held(): number {
-    return this.timers.size;
-  }
-
   /** Drops every timer (a reset: the store forgets the timeouts too). */
   reset(): void {
     for (const timer of this.timers.values()) clearTimeout(timer);

@@ -269,10 +269,6 @@ export class MemoryStore extends LocalLanes implements ChatStore {
     return Promise.resolve(times);
   }
 
-  latestTimestamp(token: string): Promise<number> {
-    return Promise.resolve(this.channels.get(token)?.latest ?? 0);
-  }
-
   conversation(token: string, clientId: string): Promise<ConversationState> {
     const record = this.get(token, clientId);
     return Promise.resolve(record ? { sessionOpen: record.sessionOpen, held: record.held, timeoutPending: record.timeout !== undefined } : { sessionOpen: false });

@@ -347,10 +347,6 @@ export class RedisStore implements ChatStore {
     return this.guard(async () => ((await this.run('CLOCK', [enc(token), String(count)])) as number[]).map(Number));
   }
 
-  latestTimestamp(token: string): Promise<number> {
-    return this.guard(async () => Number((await this.send(['HGET', `${this.p}ch:${enc(token)}`, 'clock'])) ?? 0));
-  }
-
   conversation(token: string, clientId: string): Promise<ConversationState> {
     return this.guard(async () => {
       const [sess, held, timeout] = (await this.send(['HMGET', this.key('c', token, clientId), 'sess', 'held', 'timeout'])) as (string | null)[];

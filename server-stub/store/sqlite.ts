@@ -432,10 +432,6 @@ export class SqliteStore extends LocalLanes implements ChatStore {
     return Promise.resolve(Array.from({ length: count }, () => this.clock.next(token)));
   }
 
-  latestTimestamp(token: string): Promise<number> {
-    return Promise.resolve(this.clock.latest(token));
-  }
-
   conversation(token: string, clientId: string): Promise<ConversationState> {
     const row = this.s.client.get(token, clientId);
     const state: ConversationState = { sessionOpen: row?.session_open === 1, timeoutPending: (row?.timeout_due ?? null) !== null };

@@ -168,8 +168,6 @@ export interface ChatStore {
    * sharing the store): max(now, last + 1), so that clients can page through events by `ts`.
    */
   timestamps(token: string, count: number): Promise<number[]>;
-  /** The latest event time handed out for the channel (0 when none). */
-  latestTimestamp(token: string): Promise<number>;
 
   conversation(token: string, clientId: string): Promise<ConversationState>;
   /** The channel's settings as changed through the control API (only what was changed). */
