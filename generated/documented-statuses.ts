@@ -4,15 +4,15 @@
 
 /** The statuses each operation of the description documents, by operationId. */
 export const DOCUMENTED_STATUSES = {
-  sendMessageSimple: [200, 400, 401, 404, 414, 431],
-  sendMessage: [200, 400, 401, 404, 413, 414, 415, 431],
-  sendMessageAsync: [200, 400, 401, 404, 413, 414, 415, 431],
-  getEvents: [200, 400, 401, 404, 414, 431],
-  getHistory: [200, 400, 401, 404, 414, 431],
-  loadState: [200, 400, 401, 404, 414, 431],
-  saveState: [200, 400, 401, 404, 413, 414, 415, 431],
-  getMessageStatus: [200, 400, 401, 404, 414, 431],
-  setMessageStatus: [200, 400, 401, 404, 414, 415, 431],
-  setMessageStatuses: [200, 400, 401, 404, 413, 414, 415, 431],
-  getNotReadCount: [200, 400, 401, 404, 414, 431],
+  sendMessageSimple: [200, 400, 401, 404, 414, 431, 503],
+  sendMessage: [200, 400, 401, 404, 413, 414, 415, 431, 503],
+  sendMessageAsync: [200, 400, 401, 404, 413, 414, 415, 431, 503],
+  getEvents: [200, 400, 401, 404, 414, 431, 503],
+  getHistory: [200, 400, 401, 404, 414, 431, 503],
+  loadState: [200, 400, 401, 404, 414, 431, 503],
+  saveState: [200, 400, 401, 404, 413, 414, 415, 431, 503],
+  getMessageStatus: [200, 400, 401, 404, 414, 431, 503],
+  setMessageStatus: [200, 400, 401, 404, 414, 415, 431, 503],
+  setMessageStatuses: [200, 400, 401, 404, 413, 414, 415, 431, 503],
+  getNotReadCount: [200, 400, 401, 404, 414, 431, 503],
 } as const;

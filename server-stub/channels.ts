@@ -1,37 +1,39 @@
 // Per-channel settings the real service keeps in the channel's configuration: the webhook URL and
-// "Block text input when using buttons" (which drives `blockForm`).
-export interface ChannelSettings {
-  webhookUrl: string | null;
-  blockTextInputWithButtons: boolean;
-}
+// "Block text input when using buttons" (which drives `blockForm`). The configured channels and
+// their starting settings come from the configuration; changes made through the control API are
+// kept by the store (shared by every process on a shared store) and forgotten by a reset.
+import type { ChannelSettings, ChatStore } from './store/types.js';
+
+export type { ChannelSettings } from './store/types.js';
 
 export class Channels {
-  private readonly settings = new Map<string, ChannelSettings>();
+  private readonly defaults: ChannelSettings;
 
   constructor(
     private readonly tokens: readonly string[],
-    private readonly defaults: { webhookUrl?: string; blockTextInputWithButtons: boolean },
+    defaults: { webhookUrl?: string; blockTextInputWithButtons: boolean },
+    private readonly store: ChatStore,
   ) {
-    this.reset();
+    this.defaults = { webhookUrl: defaults.webhookUrl ?? null, blockTextInputWithButtons: defaults.blockTextInputWithButtons };
   }
 
-  get(token: string): ChannelSettings | undefined {
-    return this.settings.get(token);
+  /** Whether the stub serves this channel. */
+  has(token: string): boolean {
+    return this.tokens.includes(token);
   }
 
-  update(token: string, patch: Partial<ChannelSettings>): ChannelSettings | undefined {
-    const current = this.settings.get(token);
-    if (!current) return undefined;
-    if (patch.webhookUrl !== undefined) current.webhookUrl = patch.webhookUrl;
-    if (patch.blockTextInputWithButtons !== undefined) current.blockTextInputWithButtons = patch.blockTextInputWithButtons;
-    return current;
+  /** The channel's settings (undefined: no such channel). */
+  async get(token: string): Promise<ChannelSettings | undefined> {
+    if (!this.has(token)) return undefined;
+    return { ...this.defaults, ...(await this.store.channelSettings(token)) };
   }
 
-  /** Back to the configuration the stub started with. */
-  reset(): void {
-    this.settings.clear();
-    for (const token of this.tokens) {
-      this.settings.set(token, { webhookUrl: this.defaults.webhookUrl ?? null, blockTextInputWithButtons: this.defaults.blockTextInputWithButtons });
-    }
+  async update(token: string, patch: Partial<ChannelSettings>): Promise<ChannelSettings | undefined> {
+    if (!this.has(token)) return undefined;
+    const changes: Partial<ChannelSettings> = {};
+    if (patch.webhookUrl !== undefined) changes.webhookUrl = patch.webhookUrl;
+    if (patch.blockTextInputWithButtons !== undefined) changes.blockTextInputWithButtons = patch.blockTextInputWithButtons;
+    await this.store.updateChannelSettings(token, changes);
+    return this.get(token);
   }
 }

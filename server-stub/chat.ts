@@ -1,30 +1,25 @@
-// The Chat API's behaviour, operation by operation, over the store, the event bus, the bot, the
-// webhook deliverer and the timeout scheduler. Routes translate HTTP to these calls and back.
+// The Chat API's behaviour, operation by operation, over the store, the bot, the event bus and the
+// timeout timers. Each entry point — a request, a console action, a reply timeout firing — is one
+// unit of work: it reads what it needs from the store (in parallel: one round trip to a shared
+// store), decides, records its writes in one unit and commits it before it answers. Routes translate
+// HTTP to these calls and back.
 import type { BotEngine, BotTurn } from './bot/engine.js';
-import type { TakeoverState, Takeovers } from './bot/takeover.js';
-import type { Channels } from './channels.js';
-import { formatTimestamp, newOperatorMessageId, newQuestionId, type ChannelClock } from './clock.js';
-import { Errors, type Log } from './errors.js';
+import { closesConversation, heldAfterBotReplies, takenOver, takeoverState, type TakeoverState } from './bot/takeover.js';
+import type { Channels, ChannelSettings } from './channels.js';
+import { formatTimestamp, newDeliveryId, newOperatorMessageId, newQuestionId } from './clock.js';
+import { Errors } from './errors.js';
 import { toWire, type EventBus } from './events.js';
-import type { StatusUpdate, ChatStore, StoredEvent, StoredMessage } from './store/types.js';
-import type { OperatorDesk } from './operator-desk.js';
+import type { ChatStore, PendingTimeout, StatusUpdate, StoreUnit, StoredMessage } from './store/types.js';
 import type { TimeoutScheduler } from './timeouts.js';
 import type { BotResponseData, ChatEvent, ChatResponse, ChatState, ClientInput, ClientRequestRecord, MessageStatusInfo, Reply, WidgetStateRecord } from './types.js';
-import type { WebhookDeliverer } from './webhooks.js';
 
 export interface ChatServiceDeps {
   store: ChatStore;
   bus: EventBus;
   bot: BotEngine;
-  deliverer: WebhookDeliverer;
-  timeouts: TimeoutScheduler;
-  clock: ChannelClock;
   channels: Channels;
-  logError: Log;
-  /** Who answers each client: the bot or a live operator (after a switch reply). */
-  takeovers: Takeovers;
-  /** The operator console's view of the channels: clients and a change counter. */
-  desk: OperatorDesk;
+  /** This process's timers for the reply timeouts the store keeps. */
+  timeouts: TimeoutScheduler;
 }
 
 /** One client of a channel, as the operator console lists it. */
@@ -49,6 +44,7 @@ interface Outgoing {
   author: 'BOT' | 'OPERATOR';
   questionId: string;
   replies: readonly Reply[];
+  ts: number;
   turn?: BotTurn;
   newSession?: boolean;
   cid?: string;
@@ -56,194 +52,233 @@ interface Outgoing {
   eventCid?: string;
 }
 
+const NO_SETTINGS: ChannelSettings = { webhookUrl: null, blockTextInputWithButtons: false };
+
 export class ChatService {
   constructor(private readonly deps: ChatServiceDeps) {}
 
   /** A client query or event: recorded, published, answered by the bot (and, async, sent to the webhook). */
-  send(token: string, input: ClientInput, mode: 'sync' | 'async'): ChatResponse {
-    const { store, bus, bot, clock, timeouts } = this.deps;
+  async send(token: string, input: ClientInput, mode: 'sync' | 'async'): Promise<ChatResponse> {
+    const { store, bot, channels } = this.deps;
     const { clientId, cid } = input;
+    const [conversation, settings = NO_SETTINGS, [ts, replyTs]] = await Promise.all([store.conversation(token, clientId), channels.get(token), store.timestamps(token, 2)]);
+    const unit = store.unit();
     // Any client message cancels a pending reply timeout.
-    timeouts.cancel(token, clientId);
+    if (conversation.timeoutPending) {
+      this.deps.timeouts.cancel(token, clientId);
+      unit.setTimeout(token, clientId, null);
+    }
 
-    const ts = clock.next(token);
-    const timestamp = formatTimestamp(ts);
+    const timestamp = formatTimestamp(ts!);
     const questionId = newQuestionId();
-    const message: StoredMessage = { questionId, author: 'CLIENT', status: 'DELIVERED', timestamp, ts };
+    const message: StoredMessage = { questionId, author: 'CLIENT', status: 'DELIVERED', timestamp, ts: ts! };
     const record: ClientRequestRecord = { clientId, questionId, timestamp };
     if (cid !== undefined) record.cid = cid;
     if (input.query !== undefined) message.text = record.query = input.query;
     if (input.event !== undefined) message.event = record.event = input.event;
     if (input.data !== undefined) message.eventData = record.data = input.data;
-    store.appendMessage(token, clientId, message);
-    bus.publish(token, clientId, { type: 'clientRequest', ts, cid, event: record });
-    this.deps.desk.touch(token, clientId);
+    unit.appendMessage(token, clientId, message);
+    unit.appendEvent(token, clientId, { type: 'clientRequest', ts: ts!, cid, event: record });
+    unit.touchDesk(token, clientId);
 
-    if (this.deps.takeovers.onClientMessage(token, clientId, input.query)) {
-      // An operator has the conversation: the message reached it (history, events, the console),
-      // and the bot stays silent, so the envelope carries no replies.
-      const silent: ChatResponse = { token, clientId, questionId, timestamp, data: { replies: [], answer: '' }, blockForm: false };
-      if (cid !== undefined) silent.cid = cid;
-      return silent;
+    if (conversation.held) {
+      if (closesConversation(conversation.held, input.query)) {
+        unit.setHeld(token, clientId, null);
+      } else {
+        // An operator has the conversation: the message reached it (history, events, the console),
+        // and the bot stays silent, so the envelope carries no replies.
+        await unit.commit();
+        const silent: ChatResponse = { token, clientId, questionId, timestamp, data: { replies: [], answer: '' }, blockForm: false };
+        if (cid !== undefined) silent.cid = cid;
+        return silent;
+      }
     }
 
-    const newSession = store.beginTurn(token, clientId);
     const turn = bot.respond(input);
-    store.endTurn(token, clientId, turn.endSession);
-    this.deps.takeovers.afterBotReplies(token, clientId, turn.replies, ts);
+    unit.setSession(token, clientId, !turn.endSession);
+    const held = heldAfterBotReplies(turn.replies, ts!);
+    if (held) unit.setHeld(token, clientId, held);
     // The reply envelope echoes cid either way; but only a sync reply has reached that connection
     // already, so only it is tagged with the cid that the events filter leaves out.
-    const response = this.sendToClient(token, clientId, { author: 'BOT', questionId, replies: turn.replies, turn, newSession, cid, eventCid: mode === 'sync' ? cid : undefined });
-    if (turn.timeout) this.scheduleTimeout(token, clientId, turn.timeout);
-    if (mode === 'async') this.deliver(token, response);
+    const response = this.toClient(unit, token, clientId, settings, {
+      author: 'BOT',
+      questionId,
+      replies: turn.replies,
+      ts: replyTs!,
+      turn,
+      newSession: !conversation.sessionOpen,
+      cid,
+      eventCid: mode === 'sync' ? cid : undefined,
+    });
+    const timeout = turn.timeout && this.setTimeout(unit, token, clientId, turn.timeout);
+    if (mode === 'async') this.deliver(unit, settings, response);
+    await unit.commit();
+    if (timeout) this.deps.timeouts.schedule(timeout);
     return response;
   }
 
   /** A live operator's message to the client (simulated through the control API). */
-  operatorReply(token: string, clientId: string, replies: readonly Reply[]): ChatResponse {
-    const { takeovers, clock } = this.deps;
+  async operatorReply(token: string, clientId: string, replies: readonly Reply[]): Promise<ChatResponse> {
+    const { store, channels } = this.deps;
+    const [conversation, settings = NO_SETTINGS, [ts]] = await Promise.all([store.conversation(token, clientId), channels.get(token), store.timestamps(token, 1)]);
+    const unit = store.unit();
     // An operator who answers a conversation waiting in the queue has taken it.
-    if (takeovers.state(token, clientId).handler === 'waiting') takeovers.takeOver(token, clientId, clock.latest(token));
-    const response = this.sendToClient(token, clientId, { author: 'OPERATOR', questionId: newOperatorMessageId(), replies });
-    this.deliver(token, response);
+    if (conversation.held?.handler === 'waiting') unit.setHeld(token, clientId, takenOver(conversation.held, ts!));
+    const response = this.toClient(unit, token, clientId, settings, { author: 'OPERATOR', questionId: newOperatorMessageId(), replies, ts: ts! });
+    this.deliver(unit, settings, response);
+    await unit.commit();
     return response;
   }
 
-  saveState(token: string, clientId: string, state: ChatState): { clientId: string; timestamp: string } {
-    const ts = this.deps.clock.next(token);
-    const timestamp = formatTimestamp(ts);
-    this.deps.store.saveState(token, clientId, state);
+  async saveState(token: string, clientId: string, state: ChatState): Promise<{ clientId: string; timestamp: string }> {
+    const { store } = this.deps;
+    const [ts] = await store.timestamps(token, 1);
+    const timestamp = formatTimestamp(ts!);
+    const unit = store.unit();
+    unit.saveState(token, clientId, state);
     const record: WidgetStateRecord = { clientId, timestamp, state };
-    this.deps.bus.publish(token, clientId, { type: 'widgetStateChange', ts, event: record });
+    unit.appendEvent(token, clientId, { type: 'widgetStateChange', ts: ts!, event: record });
+    await unit.commit();
     return { clientId, timestamp };
   }
 
-  loadState(token: string, clientId: string): ChatState {
-    return this.deps.store.loadState(token, clientId) ?? {};
+  async loadState(token: string, clientId: string): Promise<ChatState> {
+    return (await this.deps.store.loadState(token, clientId)) ?? {};
   }
 
-  history(token: string, clientId: string, fromTs?: number, toTs?: number): { clientId: string; totalCount: number; messages: StoredMessage[] } {
-    const messages = this.deps.store.listMessages(token, clientId, fromTs, toTs);
+  async history(token: string, clientId: string, fromTs?: number, toTs?: number): Promise<{ clientId: string; totalCount: number; messages: StoredMessage[] }> {
+    const messages = await this.deps.store.listMessages(token, clientId, fromTs, toTs);
     return { clientId, totalCount: messages.length, messages };
   }
 
-  status(token: string, clientId: string, questionId: string): MessageStatusInfo {
+  async status(token: string, clientId: string, questionId: string): Promise<MessageStatusInfo> {
     const { store } = this.deps;
-    if (!store.hasClient(token, clientId)) throw Errors.clientNotFound(clientId);
-    const message = store.findOutgoing(token, clientId, questionId);
-    if (!message) throw Errors.messageNotFound(clientId, questionId);
-    return { questionId, status: message.status };
+    const [known, status] = await Promise.all([store.hasClient(token, clientId), store.outgoingStatus(token, clientId, questionId)]);
+    if (!known) throw Errors.clientNotFound(clientId);
+    if (status === undefined) throw Errors.messageNotFound(clientId, questionId);
+    return { questionId, status };
   }
 
   /**
    * Sets the statuses of messages sent to the client; one unknown id changes nothing (404).
    * `batch`: the ids came in the body's `statuses`, so a 404 points at the member that named it.
    */
-  setStatuses(token: string, clientId: string, updates: readonly StatusUpdate[], batch = false): MessageStatusInfo[] {
-    const result = this.deps.store.setStatuses(token, clientId, updates);
+  async setStatuses(token: string, clientId: string, updates: readonly StatusUpdate[], batch = false): Promise<MessageStatusInfo[]> {
+    const result = await this.deps.store.setStatuses(token, clientId, updates);
     if (!result.ok) {
       if (result.reason === 'client') throw Errors.clientNotFound(clientId);
       const index = updates.findIndex((u) => u.questionId === result.questionId);
       throw Errors.messageNotFound(clientId, result.questionId, batch ? { location: 'body', path: `/statuses/${index}/questionId` } : undefined);
     }
-    this.deps.desk.touch(token, clientId);
-    return updates.map((update, i) => ({ questionId: update.questionId, status: result.messages[i]!.status }));
+    return updates.map((update) => ({ questionId: update.questionId, status: update.status }));
   }
 
-  unreadCount(token: string, clientId: string): number {
+  unreadCount(token: string, clientId: string): Promise<number> {
     return this.deps.store.unreadCount(token, clientId);
   }
 
   /**
    * /events: answers at once when events newer than `ts` (or than this client's previous call)
-   * match, else holds until one is published or `timeoutMs` passes. Returns a cancel function.
+   * match, else holds until one is published (by any process sharing the store) or `timeoutMs`
+   * passes. `signal`: the client went away.
    */
-  pollEvents(
-    token: string,
-    clientId: string,
-    query: { all: boolean; cid?: string; ts?: number },
-    timeoutMs: number,
-    answer: (events: ChatEvent[]) => void,
-  ): () => void {
-    const { store, bus, clock } = this.deps;
-    const afterTs = query.ts ?? store.eventCursor(token, clientId) ?? -1;
-    const filter = { all: query.all, cid: query.cid, afterTs };
-    const done = (events: StoredEvent[]) => {
-      // The next call without `ts` goes on from here: after the last event returned, or, when none
-      // matched, after everything published so far. A call that gave its own `ts` pages by itself
-      // and leaves the cursor alone (a far-future `ts` must not hide later events from ts-less calls).
-      if (query.ts !== undefined) return answer(events.map(toWire));
-      const last = events[events.length - 1];
-      store.setEventCursor(token, clientId, last ? last.ts : Math.max(afterTs, clock.latest(token)));
-      answer(events.map(toWire));
-    };
-    const ready = bus.query(token, clientId, filter);
-    if (ready.length > 0 || timeoutMs === 0) {
-      done(ready);
-      return () => undefined;
+  async pollEvents(token: string, clientId: string, query: { all: boolean; cid?: string; ts?: number }, timeoutMs: number, signal?: AbortSignal): Promise<ChatEvent[]> {
+    const { store, bus } = this.deps;
+    const afterTs = query.ts ?? (await store.eventCursor(token, clientId)) ?? -1;
+    const found = await bus.wait(token, clientId, { all: query.all, cid: query.cid, afterTs }, timeoutMs, signal);
+    // The next call without `ts` goes on from here: after the last event returned, or, when none
+    // matched, after every event of the client so far. A call that gave its own `ts` pages by itself
+    // and leaves the cursor alone (a far-future `ts` must not hide later events from ts-less calls);
+    // so does a poll let go by a reset or a shutdown.
+    if (query.ts === undefined && !found.released) {
+      const last = found.events[found.events.length - 1];
+      const unit = store.unit();
+      unit.setEventCursor(token, clientId, last ? last.ts : found.latestTs);
+      await unit.commit();
     }
-    return bus.wait(token, clientId, filter, timeoutMs, done);
+    return found.events.map(toWire);
   }
 
   // --- The operator console (control API) ---------------------------------------------------
 
   /** The channel's clients, in the order they first wrote, with their last message and unread count. */
-  clients(token: string): ClientSummary[] {
-    const { store, desk, takeovers } = this.deps;
-    return desk.clientIds(token).map((clientId) => {
-      const messages = store.listMessages(token, clientId);
-      return {
-        clientId,
-        messageCount: messages.length,
-        lastMessage: messages[messages.length - 1] ?? null,
-        unreadCount: store.unreadCount(token, clientId),
-        takeover: takeovers.state(token, clientId),
-      };
-    });
+  async clients(token: string): Promise<{ version: number; clients: ClientSummary[] }> {
+    const desk = await this.deps.store.desk(token);
+    return {
+      version: desk.version,
+      clients: desk.clients.map(({ held, ...client }) => ({ ...client, takeover: takeoverState(held) })),
+    };
   }
 
-  takeoverState(token: string, clientId: string): TakeoverState {
-    return this.deps.takeovers.state(token, clientId);
+  /** Whether the client is listed on the console (it wrote, or was written to, and was not evicted). */
+  isListed(token: string, clientId: string): Promise<boolean> {
+    return this.deps.store.onDesk(token, clientId);
+  }
+
+  async takeoverState(token: string, clientId: string): Promise<TakeoverState> {
+    return takeoverState((await this.deps.store.conversation(token, clientId)).held);
   }
 
   /** An operator takes the conversation: the bot stays silent, and its pending reply timeout is dropped. */
-  takeOver(token: string, clientId: string): TakeoverState {
-    const { takeovers, timeouts, clock, desk } = this.deps;
+  async takeOver(token: string, clientId: string): Promise<TakeoverState> {
+    const { store, timeouts } = this.deps;
+    const conversation = await store.conversation(token, clientId);
+    const held = takenOver(conversation.held, Date.now());
+    const unit = store.unit();
     timeouts.cancel(token, clientId);
-    const state = takeovers.takeOver(token, clientId, clock.latest(token) || Date.now());
-    desk.touch(token, clientId);
-    return state;
+    unit.setTimeout(token, clientId, null);
+    unit.setHeld(token, clientId, held);
+    unit.touchDesk(token, clientId);
+    await unit.commit();
+    return takeoverState(held);
   }
 
   /** The operator closes the conversation: the bot answers the client's next message. */
-  closeOperatorChat(token: string, clientId: string): TakeoverState {
-    const state = this.deps.takeovers.close(token, clientId);
-    this.deps.desk.touch(token, clientId);
-    return state;
+  async closeOperatorChat(token: string, clientId: string): Promise<TakeoverState> {
+    const unit = this.deps.store.unit();
+    unit.setHeld(token, clientId, null);
+    unit.touchDesk(token, clientId);
+    await unit.commit();
+    return takeoverState(undefined);
   }
 
   /** Runs the client's pending reply timeout now, as if the interval had passed; false when none is pending. */
-  fireTimeout(token: string, clientId: string): boolean {
-    return this.deps.timeouts.fireNow(token, clientId);
+  async fireTimeout(token: string, clientId: string): Promise<boolean> {
+    const timeout = await this.deps.store.takeTimeout(token, clientId);
+    if (!timeout) return false;
+    this.deps.timeouts.cancel(token, clientId);
+    await this.timeoutReply(timeout);
+    return true;
   }
 
-  /** Forgets every message, event, state, timeout and delivery; answers held long polls with []. */
-  reset(): void {
-    const { bus, store, clock, timeouts, deliverer, channels, takeovers, desk } = this.deps;
+  /** The client stayed silent (a timeout taken from the store): the bot goes to the target state; its reply is an event and a webhook delivery. */
+  async timeoutReply(timeout: PendingTimeout): Promise<void> {
+    const { store, channels, bot } = this.deps;
+    const { token, clientId } = timeout;
+    const [conversation, settings = NO_SETTINGS, [ts]] = await Promise.all([store.conversation(token, clientId), channels.get(token), store.timestamps(token, 1)]);
+    if (conversation.held) return;
+    const turn = bot.enter(timeout.targetState, clientId);
+    if (!turn) return;
+    const unit = store.unit();
+    if (turn.endSession) unit.setSession(token, clientId, false);
+    const response = this.toClient(unit, token, clientId, settings, { author: 'BOT', questionId: newQuestionId(), replies: turn.replies, ts: ts!, turn, newSession: false });
+    const next = turn.timeout && this.setTimeout(unit, token, clientId, turn.timeout);
+    this.deliver(unit, settings, response);
+    await unit.commit();
+    if (next) this.deps.timeouts.schedule(next);
+  }
+
+  /** Forgets every message, event, state, timeout, takeover and delivery; answers held long polls with []. */
+  async reset(): Promise<void> {
+    const { bus, store, timeouts } = this.deps;
     bus.releaseAll();
-    takeovers.reset();
-    desk.releaseAll(true);
     timeouts.reset();
-    deliverer.reset();
-    store.clear();
-    clock.reset();
-    channels.reset();
+    await store.clear();
   }
 
   /** Records and publishes a message to the client, and builds its envelope. */
-  private sendToClient(token: string, clientId: string, out: Outgoing): ChatResponse {
-    const { store, bus, clock, channels } = this.deps;
-    const ts = clock.next(token);
+  private toClient(unit: StoreUnit, token: string, clientId: string, settings: ChannelSettings, out: Outgoing): ChatResponse {
+    const { ts } = out;
     const timestamp = formatTimestamp(ts);
     const answer = joinAnswer(out.replies);
     const replies = out.replies as Reply[];
@@ -258,45 +293,35 @@ export class ChatService {
           endSession: out.turn.endSession,
         }
       : { replies, answer };
-    const blockForm = (channels.get(token)?.blockTextInputWithButtons ?? false) && replies.some((reply) => reply.type === 'buttons');
+    const blockForm = settings.blockTextInputWithButtons && replies.some((reply) => reply.type === 'buttons');
     const response: ChatResponse = { token, clientId, questionId: out.questionId, timestamp, data, blockForm };
     if (out.cid !== undefined) response.cid = out.cid;
     const message: StoredMessage = { questionId: out.questionId, author: out.author, status: 'SENT', timestamp, ts, replies };
     if (answer !== '') message.text = answer;
-    store.appendMessage(token, clientId, message);
-    bus.publish(token, clientId, {
-      type: out.author === 'BOT' ? 'botResponse' : 'operatorResponse',
-      ts,
-      cid: out.eventCid,
-      event: response,
-    });
-    this.deps.desk.touch(token, clientId);
+    unit.appendMessage(token, clientId, message);
+    unit.appendEvent(token, clientId, { type: out.author === 'BOT' ? 'botResponse' : 'operatorResponse', ts, cid: out.eventCid, event: response });
+    unit.touchDesk(token, clientId);
     return response;
   }
 
-  private scheduleTimeout(token: string, clientId: string, timeout: { intervalMs: number; targetState: string }): void {
-    this.deps.timeouts.schedule(token, clientId, timeout.intervalMs, () => {
-      try {
-        this.timeoutReply(token, clientId, timeout.targetState);
-      } catch (error) {
-        this.deps.logError(`chatapi stub: the timeout reply failed: ${(error as Error).stack ?? String(error)}`);
-      }
+  private setTimeout(unit: StoreUnit, token: string, clientId: string, timeout: { intervalMs: number; targetState: string }): PendingTimeout {
+    const pending: PendingTimeout = { id: newQuestionId(), token, clientId, dueAt: Date.now() + timeout.intervalMs, targetState: timeout.targetState };
+    unit.setTimeout(token, clientId, pending);
+    return pending;
+  }
+
+  private deliver(unit: StoreUnit, settings: ChannelSettings, response: ChatResponse): void {
+    if (!settings.webhookUrl) return;
+    unit.enqueueDelivery({
+      id: newDeliveryId(),
+      token: response.token,
+      clientId: response.clientId,
+      url: settings.webhookUrl,
+      questionIds: [response.questionId],
+      payload: [response],
+      state: 'pending',
+      attempts: [],
+      roundStart: 0,
     });
-  }
-
-  /** The client stayed silent: the bot goes to the target state; its reply is an event and a webhook delivery. */
-  private timeoutReply(token: string, clientId: string, targetState: string): void {
-    if (this.deps.takeovers.silenced(token, clientId)) return;
-    const turn = this.deps.bot.enter(targetState, clientId);
-    if (!turn) return;
-    this.deps.store.endTurn(token, clientId, turn.endSession);
-    const response = this.sendToClient(token, clientId, { author: 'BOT', questionId: newQuestionId(), replies: turn.replies, turn, newSession: false });
-    if (turn.timeout) this.scheduleTimeout(token, clientId, turn.timeout);
-    this.deliver(token, response);
-  }
-
-  private deliver(token: string, response: ChatResponse): void {
-    const url = this.deps.channels.get(token)?.webhookUrl;
-    if (url) this.deps.deliverer.enqueue(token, url, [response]);
   }
 }

@@ -38,11 +38,6 @@ export class ChannelClock {
     return ts;
   }
 
-  /** The latest time handed out for the channel (0 when none). */
-  latest(channel: string): number {
-    return this.last.get(channel) ?? 0;
-  }
-
   reset(): void {
     this.last.clear();
   }

@@ -23,11 +23,11 @@ export interface StubConfig {
   webhookRetry: WebhookRetryConfig;
   /** Clients kept per channel; the least recently active are evicted with all they have. */
   maxClients: number;
-  /** Where chats are kept: in memory (the default), or in a SQLite file that survives restarts. */
+  /** Where chats are kept: in memory (the default), in a SQLite file that survives restarts, or in Redis (shared by several stubs). */
   storage: StoreConfig;
 }
 
-export type StoreConfig = { kind: 'memory' } | { kind: 'sqlite'; path: string };
+export type StoreConfig = { kind: 'memory' } | { kind: 'sqlite'; path: string } | { kind: 'redis'; url: string };
 
 /** Any part of the configuration; the retry policy too may be given in part. */
 export type StubConfigPatch = Partial<Omit<StubConfig, 'webhookRetry'>> & { webhookRetry?: Partial<WebhookRetryConfig> };
@@ -90,6 +90,7 @@ export function resolveConfig(partial: StubConfigPatch = {}): StubConfig {
   checkInteger(config.webhookRetry.timeoutMs, 'webhookRetry.timeoutMs', 1, 3_600_000);
   checkInteger(config.maxClients, 'maxClients', 1, 10_000_000);
   if (config.storage.kind === 'sqlite' && config.storage.path.trim() === '') throw new ConfigError('storage: the SQLite store needs a file path (sqlite:PATH)');
+  if (config.storage.kind === 'redis') checkRedisUrl(config.storage.url, 'storage');
   return config;
 }
 
@@ -131,7 +132,7 @@ function envInteger(env: NodeJS.ProcessEnv, name: string): number | undefined {
   return Number(raw);
 }
 
-/** `CHATAPI_STORE`: `memory`, or `sqlite:PATH` (relative to the working directory). */
+/** `CHATAPI_STORE`: `memory`, `sqlite:PATH` (relative to the working directory) or `redis://HOST:PORT/DB`. */
 function envStore(env: NodeJS.ProcessEnv): StoreConfig | undefined {
   const raw = env.CHATAPI_STORE?.trim();
   if (raw === undefined || raw === '') return undefined;
@@ -141,11 +142,35 @@ function envStore(env: NodeJS.ProcessEnv): StoreConfig | undefined {
     if (path === '') throw new ConfigError('CHATAPI_STORE: "sqlite:" needs a file path, e.g. sqlite:./stub.db');
     return { kind: 'sqlite', path: isAbsolute(path) ? path : resolve(path) };
   }
-  throw new ConfigError(`CHATAPI_STORE: expected "memory" or "sqlite:PATH", got "${raw}"`);
+  if (/^rediss?:\/\//.test(raw)) return { kind: 'redis', url: checkRedisUrl(raw, 'CHATAPI_STORE') };
+  throw new ConfigError(`CHATAPI_STORE: expected "memory", "sqlite:PATH" or "redis://HOST:PORT/DB", got "${raw}"`);
+}
+
+/** A Redis URL node-redis can use: redis[s]://[[user]:password@]host[:port][/db]. */
+export function checkRedisUrl(url: string, setting: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`${setting}: "${url}" is not a URL (expected redis://HOST:PORT/DB)`);
+  }
+  if (parsed.hostname === '') throw new ConfigError(`${setting}: the Redis URL needs a host (redis://HOST:PORT/DB)`);
+  if (!/^\/?\d*$/.test(parsed.pathname)) throw new ConfigError(`${setting}: the Redis database must be a number (redis://HOST:PORT/DB), got "${parsed.pathname.slice(1)}"`);
+  return url;
+}
+
+/** Workers (`CHATAPI_WORKERS`, `--workers`) need a store they can share: one line that says so for the others. */
+export function checkWorkers(workers: number, storage: StoreConfig): void {
+  if (workers <= 1 || storage.kind === 'redis') return;
+  throw new ConfigError(
+    storage.kind === 'sqlite'
+      ? `CHATAPI_WORKERS: ${workers} workers need CHATAPI_STORE=redis://HOST:PORT/DB; a SQLite file is one process's (it cannot wake another process's long polls)`
+      : `CHATAPI_WORKERS: ${workers} workers need CHATAPI_STORE=redis://HOST:PORT/DB; the memory store is one process's`,
+  );
 }
 
 /** Reads the configuration from environment variables (documented in server-stub/README.md). */
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): StubConfig & { port: number; host: string; logRequests: boolean } {
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): StubConfig & { port: number; host: string; logRequests: boolean; workers: number } {
   const tokens = env.CHATAPI_TOKENS?.split(',')
     .map((token) => token.trim())
     .filter((token) => token !== '');
@@ -170,5 +195,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): StubConfig 
   if (port > 65_535) throw new ConfigError(`PORT: expected 0-65535, got ${port}`);
   const log = env.CHATAPI_LOG?.trim().toLowerCase() ?? '';
   if (log !== '' && log !== 'requests' && log !== 'none') throw new ConfigError(`CHATAPI_LOG: expected "requests" or "none", got "${log}"`);
-  return { ...config, port, host: env.HOST?.trim() || DEFAULT_HOST, logRequests: log === 'requests' };
+  const workers = envInteger(env, 'CHATAPI_WORKERS') ?? 1;
+  checkInteger(workers, 'CHATAPI_WORKERS', 1, 64);
+  checkWorkers(workers, config.storage);
+  return { ...config, port, host: env.HOST?.trim() || DEFAULT_HOST, logRequests: log === 'requests', workers };
 }

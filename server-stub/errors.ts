@@ -1,6 +1,7 @@
 // The one place that shapes error bodies: every 4xx and 5xx of the stub (Chat API and control API)
 // is an `Error` of the description — {error, message, status, violations[]} — never HTML, never a stack.
 import type { ErrorRequestHandler, Response } from 'express';
+import { StoreUnavailableError } from './store/types.js';
 import { maskPath } from './tokens.js';
 import type { ErrorBody, Violation } from './types.js';
 
@@ -67,6 +68,11 @@ export const Errors = {
       Allow: allow,
     });
   },
+  /** The store shared with other stubs (Redis) is unreachable: the description's 503, nothing done. */
+  storeUnavailable: () =>
+    new StubError(503, 'chatapi.service.unavailable', 'The service is unavailable for a moment; try again shortly.', [{ message: 'the store shared by the stubs is unreachable' }], {
+      'Retry-After': '1',
+    }),
   clientNotFound: (clientId: string) =>
     new StubError(404, 'chatapi.client.not_found', `Client '${clientId}' is not known to this channel.`, [
       { location: 'path', path: 'clientId', message: 'no message was exchanged with this client' },
@@ -145,6 +151,8 @@ function mostTellingFirst(violations: Violation[]): Violation[] {
  */
 export function toStubError(error: unknown, method: string, path: string): { stubError: StubError; unexpected: boolean } {
   if (error instanceof StubError) return { stubError: error, unexpected: error.status >= 500 };
+  // The store says once that it lost Redis (and when it is back): not a stack per request.
+  if (error instanceof StoreUnavailableError) return { stubError: Errors.storeUnavailable(), unexpected: false };
   if (isObject(error) && typeof error.status === 'number' && Array.isArray(error.errors)) {
     const v = error as unknown as ValidatorError;
     switch (v.status) {

@@ -1,5 +1,6 @@
 // Events of a client's chat and long polling on them. Waiters are kept per channel and client and
-// woken by publish (no polling loop); each holds exactly one timer, for its long-poll timeout.
+// woken when the store says the client's events changed (its own writes, or, with a shared store,
+// another process's); each holds exactly one timer, for its long-poll timeout.
 import type { ChatStore, StoredEvent } from './store/types.js';
 import { LongPolls } from './long-polls.js';
 import type { ChatEvent } from './types.js';
@@ -15,6 +16,14 @@ export interface EventFilter {
   afterTs: number;
 }
 
+/** What a look at a client's events found: the matching ones, and the ts of its latest event of any kind. */
+export interface EventsFound {
+  events: StoredEvent[];
+  latestTs: number;
+  /** The poll was let go (a reset, a shutdown): nothing was looked at. */
+  released?: boolean;
+}
+
 /** An event as /events returns it: without the `cid` it is filtered by. */
 export const toWire = ({ cid: _cid, ...event }: StoredEvent): ChatEvent => event;
 
@@ -24,41 +33,40 @@ export function matches(filter: EventFilter, event: StoredEvent): boolean {
   return true;
 }
 
+const key = (token: string, clientId: string) => `${token}\u0000${clientId}`;
+
 export class EventBus {
   private readonly polls = new LongPolls();
 
   constructor(private readonly store: ChatStore) {}
 
-  private key(token: string, clientId: string): string {
-    return `${token}\u0000${clientId}`;
-  }
-
-  /** Stores the event and wakes the client's waiters. */
-  publish(token: string, clientId: string, event: StoredEvent): void {
-    this.store.appendEvent(token, clientId, event);
-    this.polls.changed(this.key(token, clientId));
+  /** The client's events changed: its waiters look again. */
+  changed(token: string, clientId: string): void {
+    this.polls.changed(key(token, clientId));
   }
 
   /** Events that match the filter now, oldest first, at most 250. */
-  query(token: string, clientId: string, filter: EventFilter): StoredEvent[] {
+  query(token: string, clientId: string, filter: EventFilter): Promise<EventsFound> {
     return this.store.eventsAfter(token, clientId, filter.afterTs, (event) => matches(filter, event), MAX_EVENTS_PER_RESPONSE);
   }
 
   /**
-   * Calls `answer` once: with the matching events as soon as there are some, or with [] after
-   * `timeoutMs` (or at close). Returns a cancel function for a client that went away.
+   * The matching events as soon as there are some; after `timeoutMs` whatever matches then (often
+   * nothing); nothing at a release (shutdown, reset). `signal`: the client went away.
    */
-  wait(token: string, clientId: string, filter: EventFilter, timeoutMs: number, answer: (events: StoredEvent[]) => void): () => void {
-    return this.polls.hold(
-      this.key(token, clientId),
+  wait(token: string, clientId: string, filter: EventFilter, timeoutMs: number, signal?: AbortSignal): Promise<EventsFound> {
+    if (timeoutMs === 0) return this.query(token, clientId, filter);
+    return this.polls.wait(
+      key(token, clientId),
       timeoutMs,
-      () => {
-        const events = this.query(token, clientId, filter);
-        return events.length > 0 ? () => answer(events) : undefined;
+      async () => {
+        const found = await this.query(token, clientId, filter);
+        return found.events.length > 0 ? found : undefined;
       },
       // At the timeout not a bare []: an event published in this same timer pass has not been
       // offered to the poll yet, and answering [] would move the client's cursor past it for good.
-      (reason) => answer(reason === 'timeout' ? this.query(token, clientId, filter) : []),
+      (reason) => (reason === 'timeout' ? this.query(token, clientId, filter) : { events: [], latestTs: filter.afterTs, released: true }),
+      signal,
     );
   }
 

@@ -10,6 +10,8 @@ const FLAGS = {
   'webhook-url': { env: 'CHATAPI_WEBHOOK_URL', help: 'webhook URL of every channel' },
   'long-poll-ms': { env: 'CHATAPI_LONG_POLL_MS', help: 'how long /events holds a request with no event' },
   'bot-script': { env: 'CHATAPI_BOT_SCRIPT', help: 'the bot script (YAML or JSON)' },
+  store: { env: 'CHATAPI_STORE', help: 'memory, sqlite:PATH or redis://HOST:PORT/DB' },
+  workers: { env: 'CHATAPI_WORKERS', help: 'processes serving the port (more than 1: a Redis store)' },
 } as const;
 
 type Flag = keyof typeof FLAGS;

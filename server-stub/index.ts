@@ -7,17 +7,15 @@ import { packageRoot } from '../description/bundle.js';
 import { Description } from '../description/index.js';
 import { createApp, WARM_UP_HEADER } from './app.js';
 import { BotEngine } from './bot/engine.js';
-import { Takeovers } from './bot/takeover.js';
 import { loadBotScript } from './bot/script.js';
 import { Channels } from './channels.js';
-import { ChannelClock } from './clock.js';
+import { ChatService } from './chat.js';
 import { DEFAULT_HOST, resolveConfig, type StubConfig, type StubOptions } from './config.js';
 import type { Log } from './errors.js';
 import { EventBus } from './events.js';
 import { OperatorDesk } from './operator-desk.js';
 import { chatApiSpecForValidator, controlApiForServing, controlApiSpecForValidator } from './openapi.js';
 import { MemoryStore } from './store/memory.js';
-import { TransactionalChatService } from './store/transactional-chat.js';
 import type { ChatStore } from './store/types.js';
 import { TimeoutScheduler } from './timeouts.js';
 import { TokenRegistry } from './tokens.js';
@@ -129,12 +127,24 @@ function warmInBackground(url: string, bogusToken: string, payloads: { warm: () 
  * The store the configuration names. The SQLite one (and better-sqlite3 with it) is imported only
  * when chosen, so that the default start-up does not load a native module it does not use.
  */
-async function openStore(config: StubConfig): Promise<ChatStore> {
+async function openStore(config: StubConfig, logError: Log): Promise<ChatStore> {
   const limits = { maxClients: config.maxClients };
-  if (config.storage.kind === 'memory') return new MemoryStore(limits);
-  const { openSqliteStore } = await import('./store/sqlite.js');
-  return openSqliteStore(config.storage.path, limits);
+  switch (config.storage.kind) {
+    case 'memory':
+      return new MemoryStore(limits, { logError });
+    case 'sqlite': {
+      const { openSqliteStore } = await import('./store/sqlite.js');
+      return openSqliteStore(config.storage.path, { limits, logError });
+    }
+    case 'redis': {
+      const { openRedisStore } = await import('./store/redis.js');
+      return openRedisStore(config.storage.url, { tokens: config.tokens, limits, logError });
+    }
+  }
 }
+
+/** How often a shared store's lanes are renewed and its overdue timeouts looked for (a process that held them may have died). */
+const SHARED_STORE_PERIOD_MS = 1_000;
 
 export async function startStub(options: StubOptions & StubInternals = {}): Promise<RunningStub> {
   const { port = 0, host = DEFAULT_HOST, logRequests = false, store: givenStore, botScriptCache, logError = (l) => console.error(l), log = (l) => console.log(l), description: descriptionPath, ...partial } = options;
@@ -143,23 +153,29 @@ export async function startStub(options: StubOptions & StubInternals = {}): Prom
 
   const [script, controlYaml] = await Promise.all([loadBotScript(config.botScriptPath, { cacheDir: botScriptCache }), readFile(CONTROL_API_YAML, 'utf8')]);
   const tokens = new TokenRegistry(config.tokens);
-  const store = givenStore ?? (await openStore(config));
-  const channels = new Channels(config.tokens, config);
+  const store = givenStore ?? (await openStore(config, logError));
+  const shared = store.kind === 'redis';
+  const channels = new Channels(config.tokens, config, store);
   const payloads = lazyPayloadCheck();
   const deliverer = new WebhookDeliverer({
     retry: config.webhookRetry,
     checkPayload: payloads.check,
     logError,
     store,
+    renewEveryMs: shared ? SHARED_STORE_PERIOD_MS : 0,
   });
   const bus = new EventBus(store);
-  const timeouts = new TimeoutScheduler();
-  const desk = new OperatorDesk();
+  const desk = new OperatorDesk(store);
   // The bot's {{stubUrl}} is the address the server listens on, known only after listen().
   let url = '';
   const bot = new BotEngine(script, () => url);
-  const clock = new ChannelClock(Date.now, store.latestTimestamps());
-  const chat = new TransactionalChatService({ store, bus, bot, deliverer, timeouts, clock, channels, logError, takeovers: new Takeovers(), desk });
+  const timeouts: TimeoutScheduler = new TimeoutScheduler(store, { fire: (timeout): Promise<void> => chat.timeoutReply(timeout), sweepMs: shared ? SHARED_STORE_PERIOD_MS : 0, logError });
+  const chat = new ChatService({ store, bus, bot, channels, timeouts });
+  store.listen({
+    events: (token, clientId) => bus.changed(token, clientId),
+    desk: (token) => desk.changed(token),
+    deliveries: (claim) => deliverer.work(claim),
+  });
 
   // A description the stub cannot serve (a $ref that does not resolve, an operation without a
   // handler) stops it here, before it listens.
@@ -175,10 +191,15 @@ export async function startStub(options: StubOptions & StubInternals = {}): Prom
         tokens,
         chat,
         control: {
-          stats: () => ({ longPolls: bus.waiting, pendingTimeouts: timeouts.pending }),
+          stats: async () => ({ longPolls: bus.waiting, pendingTimeouts: await store.pendingTimeoutCount() }),
           desk,
           channels,
-          deliverer,
+          store,
+          reset: async () => {
+            deliverer.reset();
+            await chat.reset();
+            desk.releaseAll();
+          },
           yaml: controlApiForServing(controlYaml),
           specForValidator: () => controlApiSpecForValidator(CONTROL_API_YAML),
         },
@@ -196,11 +217,12 @@ export async function startStub(options: StubOptions & StubInternals = {}): Prom
       });
     });
   } catch (error) {
-    store.close();
+    await store.close();
     throw error;
   }
-  // Deliveries left pending by the previous run over this store (a persistent one) go out again.
-  deliverer.resume();
+  // Deliveries and reply timeouts left pending by the previous run over this store (a persistent
+  // or shared one) are taken up.
+  await Promise.all([deliverer.resume(), timeouts.resume()]);
   const address = server.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   url = `http://${urlHost}:${address.port}`;
@@ -219,18 +241,16 @@ export async function startStub(options: StubOptions & StubInternals = {}): Prom
       // Answer long polls first so that their connections are idle when the server closes them.
       bus.releaseAll();
       desk.releaseAll();
-      timeouts.reset();
-      // Attempts in flight are cut; their deliveries stay pending in the store.
+      // Timers and attempts in flight are cut; their timeouts and deliveries stay pending in the store.
+      timeouts.close();
       deliverer.close();
       // The store closes after the last request has finished with it (server.close calls back
       // once every connection has ended), so a request in flight is answered and kept.
       server.close(() => {
-        try {
-          store.close();
-        } catch (error) {
+        store.close().then(resolve, (error: unknown) => {
           logError(`chatapi stub: closing the store failed: ${String(error)}`);
-        }
-        resolve();
+          resolve();
+        });
       });
       setImmediate(() => server.closeIdleConnections());
       // Connections still busy after 2 s (a client that never reads) are cut: the whole stop stays

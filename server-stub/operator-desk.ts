@@ -1,47 +1,28 @@
-// What the operator console needs beyond the store: the channel's clients in the order they first
-// wrote, and a change counter per channel that a long poll can wait on (GET
-// /_stub/channels/{token}/clients?after=N), so that the console is live without polling in a loop.
+// The operator console's long poll: GET /_stub/channels/{token}/clients?after=N waits until the
+// channel's desk version (kept by the store, grown by every change of a conversation) passes N, so
+// that the console is live without polling in a loop. The clients themselves are in the store.
 import { LongPolls } from './long-polls.js';
+import type { ChatStore } from './store/types.js';
 
 export class OperatorDesk {
-  /** Per channel: clientIds, in first-seen order (a Set keeps insertion order). */
-  private readonly clients = new Map<string, Set<string>>();
-  private readonly versions = new Map<string, number>();
   private readonly polls = new LongPolls();
 
-  /** Something changed in a client's conversation (a message, a status, a takeover). */
-  touch(token: string, clientId: string): void {
-    let clients = this.clients.get(token);
-    if (!clients) this.clients.set(token, (clients = new Set()));
-    clients.add(clientId);
-    this.versions.set(token, this.version(token) + 1);
+  constructor(private readonly store: ChatStore) {}
+
+  /** The channel's desk changed (here or, with a shared store, in another process). */
+  changed(token: string): void {
     this.polls.changed(token);
   }
 
-  clientIds(token: string): string[] {
-    return [...(this.clients.get(token) ?? [])];
+  /** Resolves once the channel's version is past `after`, or after `timeoutMs` (or at a release). */
+  wait(token: string, after: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (timeoutMs === 0) return Promise.resolve();
+    const passed = async () => ((await this.store.deskVersion(token)) > after ? true : undefined);
+    return this.polls.wait(token, timeoutMs, passed, () => true, signal).then(() => undefined);
   }
 
-  version(token: string): number {
-    return this.versions.get(token) ?? 0;
-  }
-
-  /** Calls `answer` once the channel's version is past `after`, or after `timeoutMs`. Returns a cancel function. */
-  wait(token: string, after: number, timeoutMs: number, answer: () => void): () => void {
-    if (this.version(token) > after || timeoutMs === 0) {
-      answer();
-      return () => undefined;
-    }
-    return this.polls.hold(token, timeoutMs, () => (this.version(token) > after ? answer : undefined), answer);
-  }
-
-  /** Answers every waiting console (reset, shutdown) and, with `forget`, forgets every client. */
-  releaseAll(forget = false): void {
-    if (forget) {
-      this.clients.clear();
-      // Versions only grow, so that a console's `after` from before a reset is still in the past.
-      for (const token of this.versions.keys()) this.versions.set(token, this.version(token) + 1);
-    }
+  /** Answers every waiting console (reset, shutdown). */
+  releaseAll(): void {
     this.polls.releaseAll();
   }
 }

@@ -1,10 +1,9 @@
 // `chatapi-contract/stub`: the server stub for a consumer's own tests. `startStub()` listens on a
 // free loopback port and gives the base URL, a token and helpers that drive the stub through its
 // control API (over HTTP, so that they go through the same validated routes as curl would).
-import type { ChannelSettings } from './channels.js';
+import type { components } from '../generated/control-api.js';
 import { startStub as startServer, type StubOptions } from './index.js';
 import type { ChatResponse, Reply } from './types.js';
-import type { Delivery as StubDelivery } from './webhooks.js';
 
 export { DEFAULT_TOKEN, DEMO_BOT_SCRIPT, BotScriptError, type WebhookRetryConfig } from './index.js';
 export type { ChatResponse, Reply } from './types.js';
@@ -15,11 +14,15 @@ export interface StartStubOptions extends Omit<StubOptions, 'tokens'> {
   tokens?: string[];
 }
 
-/** A webhook delivery as the control API lists it (`GET /_stub/deliveries`). */
-export type Delivery = Omit<StubDelivery, 'questionIds'>;
+type ControlSchemas = components['schemas'];
+
+/** A webhook delivery as the control API lists it (`GET /_stub/deliveries`), typed from control-api.yaml. */
+export type Delivery = ControlSchemas['Delivery'];
+/** One attempt of a delivery. */
+export type DeliveryAttempt = ControlSchemas['DeliveryAttempt'];
 
 /** A channel's settings as the control API gives them. */
-export type ChannelSettingsView = ChannelSettings & { token: string };
+export type ChannelSettingsView = ControlSchemas['ChannelSettings'];
 
 export interface TokenOption {
   /** Which channel (default: the stub's first token). */

@@ -35,15 +35,24 @@ export async function measureLongPoll(options: {
   token: string;
   waiters: number;
   rssMiB: () => number;
+  /** Where waiter i polls and where its operator reply is injected (default: baseUrl for both): two stubs sharing a store. */
+  pollBase?: (i: number) => string;
+  injectBase?: (i: number) => string;
+  /** How long the polls get to reach the server and park. */
+  settleMs?: number;
+  /** Resolves once every poll is parked (instead of waiting settleMs). */
+  parked?: () => Promise<void>;
 }): Promise<LongPollResult> {
   const { baseUrl, token, waiters } = options;
+  const pollBase = options.pollBase ?? (() => baseUrl);
+  const injectBase = options.injectBase ?? (() => baseUrl);
   const answeredAt = new Array<number>(waiters).fill(NaN);
   const publishedAt = new Array<number>(waiters).fill(NaN);
   const errors: string[] = [];
   // Each failure is counted (not thrown): one waiter failing while the others are still being
   // injected must not end the run with an unhandled rejection.
   const polls = Array.from({ length: waiters }, (_, i) =>
-    request(`${baseUrl}/chatapi/${token}/events?clientId=lp-${i}`, 'GET')
+    request(`${pollBase(i)}/chatapi/${token}/events?clientId=lp-${i}`, 'GET')
       .then((r) => {
         if (r.status !== 200 || !r.text.includes('operatorResponse')) throw new Error(`waiter ${i}: ${r.status} ${r.text.slice(0, 200)}`);
         answeredAt[i] = performance.now();
@@ -53,12 +62,12 @@ export async function measureLongPoll(options: {
       }),
   );
   // Let every poll reach the server and park.
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await (options.parked?.() ?? new Promise((resolve) => setTimeout(resolve, options.settleMs ?? 1500)));
   const rssWhileWaitingMiB = options.rssMiB();
 
   for (let i = 0; i < waiters; i++) {
     publishedAt[i] = performance.now();
-    const injected = await request(`${baseUrl}/_stub/channels/${token}/clients/lp-${i}/operator-replies`, 'POST', { text: `hello ${i}` });
+    const injected = await request(`${injectBase(i)}/_stub/channels/${token}/clients/lp-${i}/operator-replies`, 'POST', { text: `hello ${i}` });
     if (injected.status !== 200) throw new Error(`inject ${i}: ${injected.status} ${injected.text}`);
   }
   await Promise.all(polls);

@@ -5,7 +5,7 @@ import type { Request, RequestHandler, Response, Router } from 'express';
 import { describeOperation, HTTP_METHODS, type OperationSpec } from '../../description/operations.js';
 import { exactlyOneOf } from './exactly-one-of.js';
 import { expressPath } from './express-path.js';
-import type { HandlerTable } from './types.js';
+import type { ControlHandlerTable, HandlerTable } from './types.js';
 
 /** A description the stub cannot serve (it stops at start-up with this message). */
 export class DescriptionError extends Error {
@@ -107,8 +107,8 @@ function baseOf(operations: readonly OperationSpec[]): string {
   return `/${first}`;
 }
 
-/** The routes of the description's path operations; throws MissingHandlerError if any has no handler. */
-export function operationRoutes(operations: readonly OperationSpec[], handlers: HandlerTable): OperationRoutes {
+/** The routes of a description's path operations (the Chat API's, or the control API's); throws MissingHandlerError if any has no handler. */
+export function operationRoutes(operations: readonly OperationSpec[], handlers: HandlerTable | ControlHandlerTable): OperationRoutes {
   const served = operations.filter((op) => op.kind === 'path');
   const byId = handlers as unknown as Record<string, AnyHandler>;
   const missing = served.filter((op) => !Object.hasOwn(byId, op.operationId));

@@ -1,48 +1,115 @@
-// The control API under /_stub/ (simulation, outside the Chat API), described in control-api.yaml
-// and validated by its own express-openapi-validator instance.
+// The control API under /_stub/ (simulation, outside the Chat API), described in control-api.yaml:
+// its operations are mounted by operationId from that description, behind their own
+// express-openapi-validator instance, and answered by handlers typed by generated/control-api.ts.
+// Besides them, the description itself and an index of its operations.
 import { Router } from 'express';
+import { describeOperations, type OpenApiDocument } from '../../description/index.js';
 import type { ChatService } from '../chat.js';
 import type { Channels, ChannelSettings } from '../channels.js';
 import { checkWebhookUrl, ConfigError } from '../config.js';
 import { StubError, BODY_LIMIT_BYTES, Errors } from '../errors.js';
+import { mountRoutes, operationRoutes } from '../handlers/mount.js';
+import type { ControlHandlerTable, ControlSchema } from '../handlers/types.js';
 import { jsonBody } from '../json-body.js';
 import { validatorMiddleware } from '../openapi.js';
-import type { Reply } from '../types.js';
-import type { Delivery, WebhookDeliverer } from '../webhooks.js';
 import type { OperatorDesk } from '../operator-desk.js';
-import { consoleRoutes } from './console.js';
-import { allowOnly, queryOf } from './util.js';
+import type { ChatStore, StoredDelivery } from '../store/types.js';
+import type { Reply } from '../types.js';
+import { consoleHandlers } from './console.js';
+import { allowOnly } from './util.js';
 
 export interface ControlDeps {
   chat: ChatService;
   /** Counters for GET /_stub/stats. */
-  stats: () => { longPolls: number; pendingTimeouts: number };
+  stats: () => Promise<{ longPolls: number; pendingTimeouts: number }>;
   channels: Channels;
-  deliverer: WebhookDeliverer;
+  /** Where the deliveries are kept. */
+  store: ChatStore;
+  /** Forgets everything (POST /_stub/reset). */
+  reset: () => Promise<void>;
   /** The control API description as served (YAML). */
   yaml: string;
   /** The control API description for the validator (dereferenced), built on first use. */
   specForValidator: () => Promise<Record<string, unknown>>;
   validateResponses: boolean;
-  /** The operator console's clients and change counter. */
+  /** The operator console's long poll. */
   desk: OperatorDesk;
   /** The Chat API's long-poll time, also used by the console's long poll. */
   longPollMs: () => number;
 }
 
-const channelNotFound = (token: string) =>
+export const channelNotFound = (token: string) =>
   new StubError(404, 'stub.channel.not_found', 'The stub has no channel with this token.', [
     { location: 'path', path: 'token', message: `not one of the configured tokens (${token.length} characters given)` },
   ]);
 
 /** A delivery as the control API describes it: without the fields only the deliverer needs. */
-function deliveryOnWire(delivery: Delivery) {
+function deliveryOnWire(delivery: StoredDelivery): ControlSchema<'Delivery'> {
   const { questionIds: _questionIds, seq: _seq, roundStart: _roundStart, ...wire } = delivery;
   return wire;
 }
 
+const settingsOf = (token: string, settings: ChannelSettings): ControlSchema<'ChannelSettings'> => ({ token, ...settings });
+
+/** Every operation of control-api.yaml, by operationId. */
+export function controlHandlers(deps: ControlDeps): ControlHandlerTable {
+  const { chat, channels, store } = deps;
+  const channelOf = (token: string): string => {
+    if (!channels.has(token)) throw channelNotFound(token);
+    return token;
+  };
+  return {
+    injectOperatorReply: async ({ path, body }) => {
+      const replies = ('replies' in body ? body.replies : [{ type: 'text', text: body.text }]) as Reply[];
+      return { status: 200, body: await chat.operatorReply(channelOf(path.token), path.clientId, replies) };
+    },
+    getChannelSettings: async ({ path }) => {
+      const settings = await channels.get(channelOf(path.token));
+      return { status: 200, body: settingsOf(path.token, settings!) };
+    },
+    updateChannelSettings: async ({ path, body }) => {
+      if (typeof body.webhookUrl === 'string') {
+        try {
+          checkWebhookUrl(body.webhookUrl, 'webhookUrl');
+        } catch (error) {
+          if (!(error instanceof ConfigError)) throw error;
+          throw Errors.invalidRequest([{ location: 'body', path: '/webhookUrl', message: error.message.replace(/^webhookUrl: /, '') }]);
+        }
+      }
+      const settings = await channels.update(channelOf(path.token), body);
+      return { status: 200, body: settingsOf(path.token, settings!) };
+    },
+    listDeliveries: async ({ query }) => ({ status: 200, body: { deliveries: (await store.listDeliveries(query)).map(deliveryOnWire) } }),
+    replayDeliveries: async ({ body }) => {
+      if (body.ids !== undefined) {
+        // An id that is not a failed delivery is named, rather than silently skipped.
+        const failed = new Set((await store.listDeliveries({ state: 'failed' })).map((d) => d.id));
+        const unknown = body.ids.filter((id) => !failed.has(id));
+        if (unknown.length > 0) {
+          throw new StubError(
+            404,
+            'stub.delivery.not_failed',
+            'Only failed deliveries can be replayed.',
+            unknown.map((id) => ({ location: 'body', path: '/ids', message: `${id} is not a failed delivery the stub keeps` })),
+          );
+        }
+      }
+      return { status: 200, body: { deliveries: (await store.replayDeliveries(body)).map(deliveryOnWire) } };
+    },
+    getStats: async () => {
+      const deliveries = { pending: 0, delivered: 0, failed: 0 };
+      for (const delivery of await store.listDeliveries()) deliveries[delivery.state]++;
+      return { status: 200, body: { ...(await deps.stats()), deliveries } };
+    },
+    reset: async () => {
+      await deps.reset();
+      return { status: 204, body: undefined };
+    },
+    ...consoleHandlers({ chat, desk: deps.desk, longPollMs: deps.longPollMs, channelOf }),
+  };
+}
+
 export function controlRouter(deps: ControlDeps): Router {
-  const { chat, channels, deliverer } = deps;
   const router = Router();
 
   router
@@ -73,92 +140,24 @@ export function controlRouter(deps: ControlDeps): Router {
 
   // The same body reader as the Chat API, so that both answer a bad body the same way.
   router.use(jsonBody(BODY_LIMIT_BYTES));
-  // The validator is set up on the first control request, not at start-up: nothing on the Chat
-  // API's path waits for it.
-  let validation: Promise<Router> | undefined;
+  // The validator and the operations are set up on the first control request, not at start-up:
+  // nothing on the Chat API's path waits for them.
+  let api: Promise<Router> | undefined;
   router.use((req, res, next) => {
-    validation ??= deps.specForValidator().then((spec) => Router().use(validatorMiddleware(spec, { validateResponses: deps.validateResponses })));
-    validation.then(
-      (validate) => validate(req, res, next),
+    api ??= deps.specForValidator().then((spec) => {
+      const operations = operationRoutes(describeOperations(spec as OpenApiDocument), controlHandlers(deps));
+      const mounted = Router().use(validatorMiddleware(spec, { validateResponses: deps.validateResponses }));
+      // The description's paths start with /_stub, where this router is mounted.
+      mountRoutes(mounted, operations.routes);
+      return mounted;
+    });
+    api.then(
+      (mounted) => mounted(req, res, next),
       (error: unknown) => {
-        validation = undefined; // a failed set-up is tried again by the next request
+        api = undefined; // a failed set-up is tried again by the next request
         next(error);
       },
     );
   });
-
-  const settingsOf = (token: string, settings: ChannelSettings) => ({ token, ...settings });
-
-  router.post('/channels/:token/clients/:clientId/operator-replies', (req, res) => {
-    const { token, clientId } = req.params as { token: string; clientId: string };
-    if (!channels.get(token)) throw channelNotFound(token);
-    const body = req.body as { text?: string; replies?: Reply[] };
-    const replies: Reply[] = body.replies ?? [{ type: 'text', text: body.text! }];
-    res.json(chat.operatorReply(token, clientId, replies));
-  });
-
-  router.get('/channels/:token/settings', (req, res) => {
-    const token = req.params.token!;
-    const settings = channels.get(token);
-    if (!settings) throw channelNotFound(token);
-    res.json(settingsOf(token, settings));
-  });
-
-  router.put('/channels/:token/settings', (req, res) => {
-    const token = req.params.token!;
-    const patch = req.body as Partial<ChannelSettings>;
-    if (typeof patch.webhookUrl === 'string') {
-      try {
-        checkWebhookUrl(patch.webhookUrl, 'webhookUrl');
-      } catch (error) {
-        if (!(error instanceof ConfigError)) throw error;
-        throw Errors.invalidRequest([{ location: 'body', path: '/webhookUrl', message: error.message.replace(/^webhookUrl: /, '') }]);
-      }
-    }
-    const settings = channels.update(token, patch);
-    if (!settings) throw channelNotFound(token);
-    res.json(settingsOf(token, settings));
-  });
-
-  // ---- Webhook deliveries: listing and replay (issue 11) -------------------------------------
-  router.get('/deliveries', (req, res) => {
-    const query = queryOf(req);
-    const state = query.state as Delivery['state'] | undefined;
-    res.json({ deliveries: deliverer.list({ token: query.token, clientId: query.clientId, questionId: query.questionId, state }).map(deliveryOnWire) });
-  });
-
-  router.post('/deliveries/replay', (req, res) => {
-    const body = (req.body ?? {}) as { ids?: string[]; token?: string };
-    if (body.ids !== undefined) {
-      // An id that is not a failed delivery is named, rather than silently skipped.
-      const unknown = body.ids.filter((id) => deliverer.list().every((d) => d.id !== id || d.state !== 'failed'));
-      if (unknown.length > 0) {
-        throw new StubError(
-          404,
-          'stub.delivery.not_failed',
-          'Only failed deliveries can be replayed.',
-          unknown.map((id) => ({ location: 'body', path: '/ids', message: `${id} is not a failed delivery the stub keeps` })),
-        );
-      }
-    }
-    res.json({ deliveries: deliverer.replay(body).map(deliveryOnWire) });
-  });
-  // ---- end of webhook deliveries ---------------------------------------------------------------
-
-  router.get('/stats', (_req, res) => {
-    const deliveries = { pending: 0, delivered: 0, failed: 0 };
-    for (const delivery of deliverer.list()) deliveries[delivery.state]++;
-    res.json({ ...deps.stats(), deliveries });
-  });
-
-  // --- The operator console (routes/console.ts): clients, conversations, takeover, timeouts ---
-  consoleRoutes(router, { chat, channels, desk: deps.desk, longPollMs: deps.longPollMs, channelNotFound });
-  // --- end of the operator console ---
-
-  router.post('/reset', (_req, res) => {
-    chat.reset();
-    res.status(204).end();
-  });
-
   return router;
 }

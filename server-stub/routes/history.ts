@@ -4,6 +4,6 @@ import type { HandlerTable } from '../handlers/types.js';
 
 export function historyHandlers(chat: ChatService): Pick<HandlerTable, 'getHistory'> {
   return {
-    getHistory: ({ token, path, query }) => ({ status: 200, body: chat.history(token, path.clientId, query.fromTimestamp, query.toTimestamp) }),
+    getHistory: async ({ token, path, query }) => ({ status: 200, body: await chat.history(token, path.clientId, query.fromTimestamp, query.toTimestamp) }),
   };
 }

@@ -17,9 +17,9 @@ function inputOf(body: ChatRequest): ClientInput {
 
 export function messageHandlers(chat: ChatService): Pick<HandlerTable, 'sendMessage' | 'sendMessageSimple' | 'sendMessageAsync'> {
   return {
-    sendMessage: ({ token, body }) => ({ status: 200, body: chat.send(token, inputOf(body), 'sync') }),
+    sendMessage: async ({ token, body }) => ({ status: 200, body: await chat.send(token, inputOf(body), 'sync') }),
     // Exactly one of query and event (the description's `x-exactly-one-of`) is checked on mounting.
-    sendMessageSimple: ({ token, query }) => ({ status: 200, body: chat.send(token, { clientId: query.clientId, query: query.query, event: query.event }, 'sync') }),
-    sendMessageAsync: ({ token, body }) => ({ status: 200, body: { questionId: chat.send(token, inputOf(body), 'async').questionId } }),
+    sendMessageSimple: async ({ token, query }) => ({ status: 200, body: await chat.send(token, { clientId: query.clientId, query: query.query, event: query.event }, 'sync') }),
+    sendMessageAsync: async ({ token, body }) => ({ status: 200, body: { questionId: (await chat.send(token, inputOf(body), 'async')).questionId } }),
   };
 }

@@ -4,7 +4,7 @@ import type { HandlerTable } from '../handlers/types.js';
 
 export function stateHandlers(chat: ChatService): Pick<HandlerTable, 'loadState' | 'saveState'> {
   return {
-    loadState: ({ token, path }) => ({ status: 200, body: chat.loadState(token, path.clientId) }),
-    saveState: ({ token, path, body }) => ({ status: 200, body: chat.saveState(token, path.clientId, body) }),
+    loadState: async ({ token, path }) => ({ status: 200, body: await chat.loadState(token, path.clientId) }),
+    saveState: async ({ token, path, body }) => ({ status: 200, body: await chat.saveState(token, path.clientId, body) }),
   };
 }

@@ -6,12 +6,12 @@ type StatusOperations = 'getMessageStatus' | 'setMessageStatus' | 'setMessageSta
 
 export function statusHandlers(chat: ChatService): Pick<HandlerTable, StatusOperations> {
   return {
-    getMessageStatus: ({ token, path }) => ({ status: 200, body: chat.status(token, path.clientId, path.questionId) }),
-    setMessageStatus: ({ token, path, body }) => {
-      const [result] = chat.setStatuses(token, path.clientId, [{ questionId: path.questionId, status: body.status }]);
+    getMessageStatus: async ({ token, path }) => ({ status: 200, body: await chat.status(token, path.clientId, path.questionId) }),
+    setMessageStatus: async ({ token, path, body }) => {
+      const [result] = await chat.setStatuses(token, path.clientId, [{ questionId: path.questionId, status: body.status }]);
       return { status: 200, body: result! };
     },
-    setMessageStatuses: ({ token, path, body }) => ({ status: 200, body: { statuses: chat.setStatuses(token, path.clientId, body.statuses, true) } }),
-    getNotReadCount: ({ token, path }) => ({ status: 200, body: { count: chat.unreadCount(token, path.clientId) } }),
+    setMessageStatuses: async ({ token, path, body }) => ({ status: 200, body: { statuses: await chat.setStatuses(token, path.clientId, body.statuses, true) } }),
+    getNotReadCount: async ({ token, path }) => ({ status: 200, body: { count: await chat.unreadCount(token, path.clientId) } }),
   };
 }

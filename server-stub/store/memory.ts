@@ -1,10 +1,26 @@
 // The default ChatStore: everything in memory, per channel and client, with bounded history and
 // event lists and a bounded number of clients per channel, so that a long load test cannot exhaust
-// memory.
-import type { ChatState } from '../types.js';
-import type { ChatStore, StatusUpdate, StatusUpdateResult, StoredDelivery, StoredEvent, StoredMessage } from './types.js';
+// memory. Every call resolves at once; a unit's writes are applied together at commit.
+import type { ChatState, MessageStatus } from '../types.js';
+import { DEFAULT_DELIVERY_LIMITS, LocalDeliveries, type DeliveryLimits } from './local-deliveries.js';
+import { LocalLanes } from './local-lanes.js';
+import type {
+  ChannelSettings,
+  ChatStore,
+  ConversationState,
+  DeskClient,
+  HeldConversation,
+  PendingTimeout,
+  StatusUpdate,
+  StatusUpdateResult,
+  StoreListener,
+  StoreUnit,
+  StoredDelivery,
+  StoredEvent,
+  StoredMessage,
+} from './types.js';
 
-export interface MemoryStoreLimits {
+export interface StoreLimits {
   /** Messages kept per client; the oldest go first. */
   maxMessagesPerClient: number;
   /** Events kept per client for /events; older ones are only in the history. */
@@ -13,7 +29,14 @@ export interface MemoryStoreLimits {
   maxClients: number;
 }
 
-export const DEFAULT_LIMITS: MemoryStoreLimits = { maxMessagesPerClient: 10_000, maxEventsPerClient: 1_000, maxClients: 10_000 };
+export const DEFAULT_LIMITS: StoreLimits = { maxMessagesPerClient: 10_000, maxEventsPerClient: 1_000, maxClients: 10_000 };
+
+export interface LocalStoreOptions {
+  limits?: Partial<StoreLimits>;
+  deliveries?: Partial<DeliveryLimits>;
+  /** Where the store says what it dropped (failed deliveries over the limit). */
+  logError?: (line: string) => void;
+}
 
 interface ClientRecord {
   messages: StoredMessage[];
@@ -24,9 +47,24 @@ interface ClientRecord {
   state?: ChatState;
   events: StoredEvent[];
   eventCursor?: number;
+  held?: HeldConversation;
+  timeout?: PendingTimeout;
+}
+
+interface Channel {
+  /** Clients in order of last activity (a Map keeps insertion order: one that acts moves to the end), so the first is the one to evict. */
+  clients: Map<string, ClientRecord>;
+  /** Clients on the operator desk, in the order they first appeared there. */
+  desk: Set<string>;
+  /** The client written last (the Map's last key): writing it again moves nothing. */
+  latestClient?: ClientRecord;
+  version: number;
+  latest: number;
+  settings: Partial<ChannelSettings>;
 }
 
 const isOutgoing = (message: StoredMessage) => message.author === 'BOT' || message.author === 'OPERATOR';
+const timeoutKey = (token: string, clientId: string) => `${token}\u0000${clientId}`;
 
 /** First index whose ts is >= ts (items sorted by ts). */
 function lowerBound(items: readonly { ts: number }[], ts: number): number {
@@ -40,31 +78,92 @@ function lowerBound(items: readonly { ts: number }[], ts: number): number {
   return low;
 }
 
-export class MemoryStore implements ChatStore {
-  /**
-   * Per channel, its clients in order of last activity (a Map keeps insertion order: a client that
-   * acts is moved to the end), so the first one is the one to evict.
-   */
-  private readonly channels = new Map<string, Map<string, ClientRecord>>();
-  private readonly latest = new Map<string, number>();
-  private readonly deliveries = new Map<string, StoredDelivery>();
-  private readonly limits: MemoryStoreLimits;
+const NO_LISTENER: StoreListener = { events: () => undefined, desk: () => undefined, deliveries: () => undefined };
 
-  constructor(limits: Partial<MemoryStoreLimits> = {}) {
+/** The writes of a unit, applied in order at commit (closures: a few small allocations per request). */
+class MemoryUnit implements StoreUnit {
+  private readonly writes: (() => void)[] = [];
+
+  constructor(private readonly store: MemoryStore) {}
+
+  appendMessage(token: string, clientId: string, message: StoredMessage): void {
+    this.writes.push(() => this.store.appendMessageNow(token, clientId, message));
+  }
+  appendEvent(token: string, clientId: string, event: StoredEvent): void {
+    this.writes.push(() => this.store.appendEventNow(token, clientId, event));
+  }
+  setSession(token: string, clientId: string, open: boolean): void {
+    this.writes.push(() => void (this.store.record(token, clientId).sessionOpen = open));
+  }
+  saveState(token: string, clientId: string, state: ChatState): void {
+    this.writes.push(() => void (this.store.record(token, clientId).state = state));
+  }
+  setEventCursor(token: string, clientId: string, ts: number): void {
+    this.writes.push(() => void (this.store.record(token, clientId).eventCursor = ts));
+  }
+  setHeld(token: string, clientId: string, held: HeldConversation | null): void {
+    this.writes.push(() => {
+      const record = this.store.record(token, clientId);
+      if (held) record.held = held;
+      else delete record.held;
+    });
+  }
+  setTimeout(token: string, clientId: string, timeout: PendingTimeout | null): void {
+    this.writes.push(() => this.store.setTimeoutNow(token, clientId, timeout));
+  }
+  touchDesk(token: string, clientId: string): void {
+    this.writes.push(() => this.store.touchDeskNow(token, clientId));
+  }
+  enqueueDelivery(delivery: Omit<StoredDelivery, 'seq'>): void {
+    this.writes.push(() => this.store.enqueueNow(delivery));
+  }
+  commit(): Promise<void> {
+    for (const write of this.writes) write();
+    this.writes.length = 0;
+    return Promise.resolve();
+  }
+}
+
+export class MemoryStore extends LocalLanes implements ChatStore {
+  readonly kind: 'memory' | 'sqlite' = 'memory';
+  private readonly channels = new Map<string, Channel>();
+  private readonly timeouts = new Map<string, PendingTimeout>();
+  protected readonly deliveries: LocalDeliveries;
+  private readonly limits: StoreLimits;
+  protected listener: StoreListener = NO_LISTENER;
+
+  constructor(limits: Partial<StoreLimits> = {}, options: Omit<LocalStoreOptions, 'limits'> = {}) {
+    super();
     this.limits = { ...DEFAULT_LIMITS, ...limits };
+    this.deliveries = new LocalDeliveries({ ...DEFAULT_DELIVERY_LIMITS, ...options.deliveries }, undefined, (count, max) =>
+      options.logError?.(`chatapi stub: ${count} failed webhook deliveries forgotten (more than ${max} kept)`),
+    );
+  }
+
+  listen(listener: StoreListener): void {
+    this.listener = listener;
+  }
+
+  unit(): StoreUnit {
+    return new MemoryUnit(this);
+  }
+
+  private channel(token: string): Channel {
+    let channel = this.channels.get(token);
+    if (!channel) this.channels.set(token, (channel = { clients: new Map(), desk: new Set(), version: 0, latest: 0, settings: {} }));
+    return channel;
   }
 
   private get(token: string, clientId: string): ClientRecord | undefined {
-    return this.channels.get(token)?.get(clientId);
+    return this.channels.get(token)?.clients.get(clientId);
   }
 
   /** The client's record, created if need be, and marked as the channel's most recently active. */
-  private record(token: string, clientId: string): ClientRecord {
-    let clients = this.channels.get(token);
-    if (!clients) {
-      clients = new Map();
-      this.channels.set(token, clients);
-    }
+  record(token: string, clientId: string): ClientRecord {
+    const channel = this.channel(token);
+    const { clients } = channel;
+    // A request writes its client several times: it is the most recent already.
+    if (channel.latestClient !== undefined && clients.get(clientId) === channel.latestClient) return channel.latestClient;
     let record = clients.get(clientId);
     if (record) {
       clients.delete(clientId);
@@ -72,23 +171,38 @@ export class MemoryStore implements ChatStore {
       record = { messages: [], outgoing: new Map(), unread: 0, sessionOpen: false, events: [] };
       if (clients.size >= this.limits.maxClients) {
         const oldest = clients.keys().next();
-        if (!oldest.done) clients.delete(oldest.value);
+        if (!oldest.done) this.evict(token, oldest.value);
       }
     }
     clients.set(clientId, record);
+    channel.latestClient = record;
     return record;
   }
 
-  private seen(token: string, ts: number): void {
-    if (ts > (this.latest.get(token) ?? -1)) this.latest.set(token, ts);
+  /** The client goes with everything it had: history, events, state, takeover, timeout, desk entry, deliveries. */
+  private evict(token: string, clientId: string): void {
+    const channel = this.channel(token);
+    if (channel.latestClient === channel.clients.get(clientId)) channel.latestClient = undefined;
+    channel.clients.delete(clientId);
+    if (channel.desk.delete(clientId)) {
+      channel.version++;
+      this.listener.desk(token);
+    }
+    this.timeouts.delete(timeoutKey(token, clientId));
+    this.deliveries.forgetClient(token, clientId);
   }
 
   /** Clients kept in the channel (for tests and diagnostics). */
   clientCount(token: string): number {
-    return this.channels.get(token)?.size ?? 0;
+    return this.channels.get(token)?.clients.size ?? 0;
   }
 
-  appendMessage(token: string, clientId: string, message: StoredMessage): void {
+  private seen(token: string, ts: number): void {
+    const channel = this.channel(token);
+    if (ts > channel.latest) channel.latest = ts;
+  }
+
+  appendMessageNow(token: string, clientId: string, message: StoredMessage): void {
     const record = this.record(token, clientId);
     this.seen(token, message.ts);
     record.messages.push(message);
@@ -108,29 +222,91 @@ export class MemoryStore implements ChatStore {
     }
   }
 
-  listMessages(token: string, clientId: string, fromTs?: number, toTs?: number): StoredMessage[] {
+  appendEventNow(token: string, clientId: string, event: StoredEvent): void {
+    const events = this.record(token, clientId).events;
+    this.seen(token, event.ts);
+    events.push(event);
+    const { maxEventsPerClient: max } = this.limits;
+    if (events.length > max + Math.ceil(max / 10)) events.splice(0, events.length - max);
+    this.listener.events(token, clientId);
+  }
+
+  setTimeoutNow(token: string, clientId: string, timeout: PendingTimeout | null): void {
+    const record = this.record(token, clientId);
+    const key = timeoutKey(token, clientId);
+    if (timeout) {
+      record.timeout = timeout;
+      this.timeouts.set(key, timeout);
+    } else {
+      delete record.timeout;
+      this.timeouts.delete(key);
+    }
+  }
+
+  touchDeskNow(token: string, clientId: string): void {
+    this.record(token, clientId);
+    const channel = this.channel(token);
+    channel.desk.add(clientId);
+    channel.version++;
+    this.listener.desk(token);
+  }
+
+  enqueueNow(fields: Omit<StoredDelivery, 'seq'>): void {
+    this.record(fields.token, fields.clientId);
+    this.deliveries.enqueue(fields);
+    this.listener.deliveries({ token: fields.token, clientId: fields.clientId });
+  }
+
+  timestamps(token: string, count: number): Promise<number[]> {
+    const channel = this.channel(token);
+    const now = Date.now();
+    const times: number[] = [];
+    for (let i = 0; i < count; i++) {
+      // max(now, last + 1): two events of a channel never share a time.
+      channel.latest = now > channel.latest ? now : channel.latest + 1;
+      times.push(channel.latest);
+    }
+    return Promise.resolve(times);
+  }
+
+  conversation(token: string, clientId: string): Promise<ConversationState> {
+    const record = this.get(token, clientId);
+    return Promise.resolve(record ? { sessionOpen: record.sessionOpen, held: record.held, timeoutPending: record.timeout !== undefined } : { sessionOpen: false });
+  }
+
+  channelSettings(token: string): Promise<Partial<ChannelSettings>> {
+    return Promise.resolve(this.channels.get(token)?.settings ?? {});
+  }
+
+  updateChannelSettings(token: string, patch: Partial<ChannelSettings>): Promise<void> {
+    const channel = this.channel(token);
+    channel.settings = { ...channel.settings, ...patch };
+    return Promise.resolve();
+  }
+
+  listMessages(token: string, clientId: string, fromTs?: number, toTs?: number): Promise<StoredMessage[]> {
     const messages = this.get(token, clientId)?.messages ?? [];
     const start = fromTs === undefined ? 0 : lowerBound(messages, fromTs);
     const end = toTs === undefined ? messages.length : lowerBound(messages, toTs);
-    return messages.slice(start, Math.max(start, end));
+    return Promise.resolve(messages.slice(start, Math.max(start, end)));
   }
 
-  hasClient(token: string, clientId: string): boolean {
-    return (this.get(token, clientId)?.messages.length ?? 0) > 0;
+  hasClient(token: string, clientId: string): Promise<boolean> {
+    return Promise.resolve((this.get(token, clientId)?.messages.length ?? 0) > 0);
   }
 
-  findOutgoing(token: string, clientId: string, questionId: string): StoredMessage | undefined {
-    return this.get(token, clientId)?.outgoing.get(questionId);
+  outgoingStatus(token: string, clientId: string, questionId: string): Promise<MessageStatus | undefined> {
+    return Promise.resolve(this.get(token, clientId)?.outgoing.get(questionId)?.status);
   }
 
-  setStatuses(token: string, clientId: string, updates: readonly StatusUpdate[]): StatusUpdateResult {
+  setStatuses(token: string, clientId: string, updates: readonly StatusUpdate[]): Promise<StatusUpdateResult> {
     const record = this.get(token, clientId);
-    if (!record || record.messages.length === 0) return { ok: false, reason: 'client' };
+    if (!record || record.messages.length === 0) return Promise.resolve({ ok: false, reason: 'client' });
     // Check every id before changing anything: the batch is atomic.
     const targets: StoredMessage[] = [];
     for (const update of updates) {
       const message = record.outgoing.get(update.questionId);
-      if (!message) return { ok: false, reason: 'message', questionId: update.questionId };
+      if (!message) return Promise.resolve({ ok: false, reason: 'message', questionId: update.questionId });
       targets.push(message);
     }
     updates.forEach((update, i) => {
@@ -139,89 +315,99 @@ export class MemoryStore implements ChatStore {
       message.status = update.status;
       record.unread += (message.status !== 'READ' ? 1 : 0) - (wasUnread ? 1 : 0);
     });
-    return { ok: true, messages: targets };
+    this.touchDeskNow(token, clientId);
+    return Promise.resolve({ ok: true });
   }
 
-  unreadCount(token: string, clientId: string): number {
-    return this.get(token, clientId)?.unread ?? 0;
+  unreadCount(token: string, clientId: string): Promise<number> {
+    return Promise.resolve(this.get(token, clientId)?.unread ?? 0);
   }
 
-  beginTurn(token: string, clientId: string): boolean {
-    const record = this.record(token, clientId);
-    const newSession = !record.sessionOpen;
-    record.sessionOpen = true;
-    return newSession;
+  loadState(token: string, clientId: string): Promise<ChatState | undefined> {
+    return Promise.resolve(this.get(token, clientId)?.state);
   }
 
-  endTurn(token: string, clientId: string, endSession: boolean): void {
-    if (endSession) this.record(token, clientId).sessionOpen = false;
+  eventCursor(token: string, clientId: string): Promise<number | undefined> {
+    return Promise.resolve(this.get(token, clientId)?.eventCursor);
   }
 
-  saveState(token: string, clientId: string, state: ChatState): void {
-    this.record(token, clientId).state = state;
-  }
-
-  loadState(token: string, clientId: string): ChatState | undefined {
-    return this.get(token, clientId)?.state;
-  }
-
-  appendEvent(token: string, clientId: string, event: StoredEvent): void {
-    const events = this.record(token, clientId).events;
-    this.seen(token, event.ts);
-    events.push(event);
-    const { maxEventsPerClient: max } = this.limits;
-    if (events.length > max + Math.ceil(max / 10)) events.splice(0, events.length - max);
-  }
-
-  eventsAfter(token: string, clientId: string, afterTs: number, accept: (event: StoredEvent) => boolean, limit: number): StoredEvent[] {
-    const events = this.get(token, clientId)?.events;
-    if (!events) return [];
-    const found: StoredEvent[] = [];
-    for (let i = lowerBound(events, afterTs + 1); i < events.length && found.length < limit; i++) {
-      const event = events[i]!;
-      if (accept(event)) found.push(event);
+  eventsAfter(token: string, clientId: string, afterTs: number, accept: (event: StoredEvent) => boolean, limit: number): Promise<{ events: StoredEvent[]; latestTs: number }> {
+    const all = this.get(token, clientId)?.events ?? [];
+    const events: StoredEvent[] = [];
+    for (let i = lowerBound(all, afterTs + 1); i < all.length && events.length < limit; i++) {
+      const event = all[i]!;
+      if (accept(event)) events.push(event);
     }
-    return found;
+    return Promise.resolve({ events, latestTs: Math.max(afterTs, all[all.length - 1]?.ts ?? afterTs) });
   }
 
-  eventCursor(token: string, clientId: string): number | undefined {
-    return this.get(token, clientId)?.eventCursor;
+  desk(token: string): Promise<{ version: number; clients: DeskClient[] }> {
+    const channel = this.channels.get(token);
+    if (!channel) return Promise.resolve({ version: 0, clients: [] });
+    const clients: DeskClient[] = [];
+    for (const clientId of channel.desk) {
+      const record = channel.clients.get(clientId);
+      if (!record) continue;
+      clients.push({
+        clientId,
+        messageCount: record.messages.length,
+        lastMessage: record.messages[record.messages.length - 1] ?? null,
+        unreadCount: record.unread,
+        held: record.held,
+      });
+    }
+    return Promise.resolve({ version: channel.version, clients });
   }
 
-  setEventCursor(token: string, clientId: string, ts: number): void {
-    this.record(token, clientId).eventCursor = ts;
+  deskVersion(token: string): Promise<number> {
+    return Promise.resolve(this.channels.get(token)?.version ?? 0);
   }
 
-  latestTimestamps(): Map<string, number> {
-    return new Map(this.latest);
+  onDesk(token: string, clientId: string): Promise<boolean> {
+    return Promise.resolve(this.channels.get(token)?.desk.has(clientId) ?? false);
   }
 
-  loadDeliveries(): StoredDelivery[] {
-    return [...this.deliveries.values()].sort((a, b) => a.seq - b.seq);
+  takeTimeout(token: string, clientId: string, id?: string): Promise<PendingTimeout | undefined> {
+    const key = timeoutKey(token, clientId);
+    const timeout = this.timeouts.get(key);
+    if (!timeout || (id !== undefined && timeout.id !== id)) return Promise.resolve(undefined);
+    this.timeouts.delete(key);
+    const record = this.get(token, clientId);
+    if (record) delete record.timeout;
+    return Promise.resolve(timeout);
   }
 
-  saveDelivery(delivery: StoredDelivery): void {
-    // The deliverer's own object: a later change to it is what a reload would see anyway.
-    this.deliveries.set(delivery.id, delivery);
+  dueTimeouts(before: number, limit: number): Promise<PendingTimeout[]> {
+    const due = [...this.timeouts.values()].filter((t) => t.dueAt < before).sort((a, b) => a.dueAt - b.dueAt);
+    return Promise.resolve(due.slice(0, limit));
   }
 
-  deleteDeliveries(ids: readonly string[]): void {
-    for (const id of ids) this.deliveries.delete(id);
+  pendingTimeoutCount(): Promise<number> {
+    return Promise.resolve(this.timeouts.size);
   }
 
-  batch<T>(fn: () => T): T {
-    // Every write is already in place when it returns: nothing to group.
-    return fn();
+  saveDelivery(delivery: StoredDelivery, settle?: { behindError: string }): Promise<void> {
+    this.deliveries.save(delivery, settle);
+    return Promise.resolve();
   }
 
-  clear(): void {
-    this.channels.clear();
-    this.latest.clear();
+  replayDeliveries(selection: { ids?: readonly string[]; token?: string }): Promise<StoredDelivery[]> {
+    return Promise.resolve(this.announce(this.deliveries.replay(selection)));
+  }
+
+  clear(): Promise<void> {
+    // Desk versions only grow, so that a console's `after` from before a reset is still in the past.
+    for (const [token, channel] of this.channels) {
+      this.channels.set(token, { clients: new Map(), desk: new Set(), version: channel.version + 1, latest: 0, settings: {} });
+    }
+    this.timeouts.clear();
     this.deliveries.clear();
+    return Promise.resolve();
   }
 
-  close(): void {
+  close(): Promise<void> {
     // Nothing to release; the data stays readable, so a stub restarted in-process over the same
     // store (StubInternals.store) finds it.
+    return Promise.resolve();
   }
 }

@@ -23,6 +23,7 @@ describe('configFromEnv', () => {
       port: 3000,
       host: '127.0.0.1',
       logRequests: false,
+      workers: 1,
     });
   });
 

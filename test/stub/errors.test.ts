@@ -284,7 +284,7 @@ describe('no crash on any input', () => {
 
   it('answers an unexpected failure with a 500 Error body, logs it, and shows no stack', async () => {
     class BrokenStore extends MemoryStore {
-      override appendMessage(): void {
+      override appendMessageNow(): void {
         throw new Error('disk on fire');
       }
     }

@@ -1,7 +1,8 @@
 // Type tests of the stub's handler table, compiled by tsc (handlers-types.test.ts runs it): every
 // misuse below must fail to compile, and an `@ts-expect-error` that meets no error fails the run.
 // Never run.
-import type { Handler, HandlerTable } from '../../server-stub/handlers/types.js';
+import type { ControlHandler, ControlHandlerTable, Handler, HandlerTable } from '../../server-stub/handlers/types.js';
+import type { Delivery } from '../../server-stub/public-api.js';
 import type { ChatResponse, ErrorBody } from '../../server-stub/types.js';
 
 declare const reply: ChatResponse;
@@ -48,3 +49,16 @@ export const incomplete: HandlerTable = withoutOne;
 export const unknown: HandlerTable = { ...table, deleteHistory: () => ({ status: 200, body: {} }) };
 // @ts-expect-error the stub sends the webhook, it does not answer it: no handler for it
 export const webhook: Handler<'receiveChatApiMessage'> = () => ({ status: 200, body: undefined });
+
+// --- the control API's handlers and the startStub() helpers, typed by generated/control-api.ts
+declare const control: ControlHandlerTable;
+export const fired: ControlHandler<'fireReplyTimeout'> = () => ({ status: 204, body: undefined });
+export const settings: ControlHandler<'getChannelSettings'> = ({ path }) => ({ status: 200, body: { token: path.token, webhookUrl: null, blockTextInputWithButtons: false } });
+export const completeControl: ControlHandlerTable = { ...control, fireReplyTimeout: fired, getChannelSettings: settings };
+// @ts-expect-error fireReplyTimeout answers 204 without a body, not 200
+export const firedWith200: ControlHandler<'fireReplyTimeout'> = () => ({ status: 200, body: undefined });
+// @ts-expect-error the settings need webhookUrl (null when none)
+export const partialSettings: ControlHandler<'getChannelSettings'> = ({ path }) => ({ status: 200, body: { token: path.token, blockTextInputWithButtons: false } });
+declare const delivery: Delivery;
+// @ts-expect-error a delivery as the control API lists it has no questionIds (only the deliverer needs them)
+export const questionIdsOnWire: string[] = delivery.questionIds;

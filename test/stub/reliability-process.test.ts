@@ -2,59 +2,22 @@
 // SQLite store: killed with SIGKILL and started again, it still has the history, state, statuses,
 // event times and pending webhook deliveries; a path it cannot use is a one-line error; SIGTERM
 // answers held long polls, lets a request in flight finish and closes the store within 5 s.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../../description/bundle.js';
-import { Api, eventually, expectSchema, webhookReceiver, type WebhookReceiver } from './helpers.js';
+import { eventually, expectSchema, webhookReceiver, type WebhookReceiver } from './helpers.js';
+import { killAll, spawnStub, startStubProcess as startStub } from './stub-process.js';
 
-const MAIN = join(packageRoot(), 'build', 'server-stub', 'main.js');
-const TOKEN = 'chatapi-dev-token';
-
-interface Proc {
-  child: ChildProcess;
-  api: Api;
-  output: () => string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const running: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of running.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
+afterEach(killAll);
 
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'chatapi-process-'));
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
-
-function spawnStub(env: NodeJS.ProcessEnv) {
-  expect(existsSync(MAIN), `${MAIN} is missing: run \`npm run build\` (npm test does)`).toBe(true);
-  const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', CHATAPI_BOT_SCRIPT: join(packageRoot(), 'test', 'stub', 'fixtures', 'test-bot.yaml'), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.push(child);
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  return { child, output: () => output, exit };
-}
-
-async function startStub(env: NodeJS.ProcessEnv): Promise<Proc> {
-  const started = spawnStub(env);
-  const url = await eventually(() => {
-    if (started.child.exitCode !== null) throw new Error(`the stub exited with ${started.child.exitCode}:\n${started.output()}`);
-    return /server stub on (http:\/\/127\.0\.0\.1:\d+)/.exec(started.output())?.[1];
-  }, 15_000, 10);
-  return { ...started, api: new Api(url, TOKEN) };
-}
 
 describe('the SQLite store across kill -9', () => {
   let receiver: WebhookReceiver | undefined;
@@ -154,9 +117,9 @@ describe('an unusable SQLite path', () => {
   });
 
   it('a CHATAPI_STORE it does not know', async () => {
-    const started = spawnStub({ CHATAPI_STORE: 'redis://127.0.0.1' });
+    const started = spawnStub({ CHATAPI_STORE: 'mongodb://127.0.0.1' });
     expect((await started.exit).code).toBe(1);
-    expect(started.output()).toMatch(/CHATAPI_STORE: expected "memory" or "sqlite:PATH"/);
+    expect(started.output()).toMatch(/CHATAPI_STORE: expected "memory", "sqlite:PATH" or "redis:\/\/HOST:PORT\/DB"/);
   });
 });
 

@@ -40,13 +40,17 @@ describe('events', () => {
   });
 
   it('answers a long poll whose timeout fires in the same timer pass as a publish with that event, not []', async () => {
-    const bus = new EventBus(new MemoryStore());
+    const store = new MemoryStore();
+    const bus = new EventBus(store);
+    store.listen({ events: (token, clientId) => bus.changed(token, clientId), desk: () => undefined, deliveries: () => undefined });
     const reply = { token: 't', clientId: 'c', questionId: 'q', timestamp: '2026-01-01T00:00:00.000', data: { replies: [], answer: 'hi' } };
-    const answered = new Promise<unknown[]>((resolve) => {
-      // Created first with the same delay, so it runs just before the waiter's timeout, in the same pass.
-      setTimeout(() => bus.publish('t', 'c', { type: 'operatorResponse', ts: 1, event: reply }), 30);
-      bus.wait('t', 'c', { all: false, afterTs: 0 }, 30, resolve);
-    });
-    expect(await answered).toEqual([{ type: 'operatorResponse', ts: 1, event: reply }]);
+    // Created first with the same delay, so it runs just before the waiter's timeout, in the same pass.
+    setTimeout(() => {
+      const unit = store.unit();
+      unit.appendEvent('t', 'c', { type: 'operatorResponse', ts: 1, event: reply });
+      void unit.commit();
+    }, 30);
+    const found = await bus.wait('t', 'c', { all: false, afterTs: 0 }, 30);
+    expect(found.events).toEqual([{ type: 'operatorResponse', ts: 1, event: reply }]);
   });
 });

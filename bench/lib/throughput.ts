@@ -1,0 +1,44 @@
+// Throughput of several servers under the same load, side by side: the servers run together, and
+// the load visits them in turn, round after round (2 s warm-up, then 3 × 3 s each), so that a slow
+// spell of this noisy machine hits every server alike instead of one; the figures are medians over
+// the rounds, and each server's peak RSS is read at the end.
+import { measureLoad, type LoadResult } from './load.js';
+import { median, type ServerProcess } from './processes.js';
+
+export interface ThroughputRow extends LoadResult {
+  name: string;
+  peakRssMiB: number;
+}
+
+const ROUNDS = 3;
+
+/** `rssMiB`: how to read a server's memory (default: its process's peak RSS). */
+export async function throughput(path: string, body: unknown, servers: { name: string; start: () => Promise<ServerProcess>; rssMiB?: (server: ServerProcess) => number }[]): Promise<ThroughputRow[]> {
+  const running: ServerProcess[] = [];
+  try {
+    for (const server of servers) running.push(await server.start());
+    const rounds: LoadResult[][] = running.map(() => []);
+    for (const server of running) await measureLoad({ url: server.url + path, body, warmupSeconds: 0, seconds: 2 });
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [index, server] of running.entries()) {
+        rounds[index]!.push(await measureLoad({ url: server.url + path, body, warmupSeconds: 0, seconds: 3 }));
+      }
+    }
+    return running.map((server, index) => {
+      const results = rounds[index]!;
+      const pick = (key: keyof LoadResult) => median(results.map((r) => r[key]));
+      return {
+        name: servers[index]!.name,
+        requestsPerSecond: pick('requestsPerSecond'),
+        p50: pick('p50'),
+        p99: pick('p99'),
+        non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
+        errors: results.reduce((sum, r) => sum + r.errors, 0),
+        peakRssMiB: servers[index]!.rssMiB?.(server) ?? server.peakRssMiB(),
+      };
+    });
+  } finally {
+    await Promise.all(running.map((server) => server.stop()));
+  }
+}
+
