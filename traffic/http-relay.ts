@@ -11,6 +11,15 @@ import { getGlobalDispatcher, type Dispatcher } from 'undici';
 /** Bodies are judged up to this size; larger ones pass through whole and are recorded as cut. */
 export const JUDGED_BODY_BYTES = 2 * 1024 * 1024;
 
+/**
+ * Bodies up to this size (by their Content-Length) are read whole and sent in one write, rather
+ * than streamed chunk by chunk: the API's bodies are small, and one write costs a relay half the
+ * CPU of a stream (bench:proxy). Larger or chunked bodies stream, with backpressure.
+ */
+const WHOLE_BODY_BYTES = 64 * 1024;
+
+const readsWhole = (contentLength: string | string[] | undefined) => typeof contentLength === 'string' && Number(contentLength) <= WHOLE_BODY_BYTES;
+
 /** Headers that belong to one connection (RFC 9110 § 7.6.1), never forwarded. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
@@ -94,16 +103,27 @@ function tapped(source: IncomingMessage, copy: BodyCopy): Transform {
   return source.pipe(tap);
 }
 
-/** Sends the request on, its body streamed (and copied into `copy`); the answer's body is not read yet. */
-export function relay(upstream: Upstream, req: IncomingMessage, copy: BodyCopy, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
-  const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
+/** A small body, read whole and copied. */
+async function whole(source: AsyncIterable<Buffer>, copy: BodyCopy): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of source) {
+    copy.add(chunk);
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+/** Sends the request on, its body streamed or read whole (and copied into `copy`); the answer's body is not read yet. */
+export async function relay(upstream: Upstream, req: IncomingMessage, copy: BodyCopy, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  const length = req.headers['content-length'];
+  const hasBody = length !== undefined ? length !== '0' : req.headers['transfer-encoding'] !== undefined;
   if (!hasBody) req.resume();
   return getGlobalDispatcher().request({
     origin: upstream.origin,
     path: `${upstream.basePath}${req.url ?? '/'}`,
     method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
     headers: forwardedHeaders(req.headers, upstream.host),
-    ...(hasBody ? { body: tapped(req, copy) } : {}),
+    ...(hasBody ? { body: readsWhole(length) ? await whole(req, copy) : tapped(req, copy) } : {}),
     signal,
     // The service decides how long an answer takes (a long poll: 25 s and more).
     headersTimeout: 0,
@@ -113,6 +133,11 @@ export function relay(upstream: Upstream, req: IncomingMessage, copy: BodyCopy, 
 
 /** Streams the upstream's answer to the client (backpressure kept), copying what it passes. */
 export async function pipeAnswer(answer: Dispatcher.ResponseData, req: IncomingMessage, res: ServerResponse, copy: BodyCopy): Promise<void> {
+  if (readsWhole(answer.headers['content-length'])) {
+    const body = await whole(answer.body as AsyncIterable<Buffer>, copy);
+    res.writeHead(answer.statusCode, answerHeaders(answer.headers, req)).end(body);
+    return;
+  }
   res.writeHead(answer.statusCode, answerHeaders(answer.headers, req));
   for await (const chunk of answer.body as AsyncIterable<Buffer>) {
     copy.add(chunk);

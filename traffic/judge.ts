@@ -3,9 +3,11 @@
 // exchange is masked, routed to its operation and judged by the contract engine's own judges; async
 // sends are correlated with their deliveries (a reply that never arrives within the window, or
 // arrives twice though acknowledged, is a finding); and what the traffic covered is counted.
+// Nothing grows with the traffic but its findings and tallies: an exchange is masked only when a
+// sink (the HAR spool, the evidence) asks for it, and is not kept here, so a proxy may run for days.
 import { describeOperation, type OperationSpec } from '../description/operations.js';
 import { decodedOrUndefined } from '../description/percent-escapes.js';
-import type { Router } from '../description/router.js';
+import type { RouteMatch, Router } from '../description/router.js';
 import type { SchemaValidator } from '../description/schemas.js';
 import { bodyViolations, judgeDelivery } from '../client/webhook/receiver.js';
 import type { Exchange } from '../contract/engine/exchange.js';
@@ -18,8 +20,8 @@ import { SecretMasker } from './masking.js';
 
 export interface TrafficEntry {
   direction: 'forward' | 'webhook';
-  /** Masked. */
-  exchange: Exchange;
+  /** Masked (on first read: traffic nobody records is never masked). */
+  readonly exchange: Exchange;
   operationId?: string;
   findings: Finding[];
   /** Milliseconds until the answer's headers: how long a long poll was held. */
@@ -28,6 +30,29 @@ export interface TrafficEntry {
   clientClosed?: boolean;
   /** Not the API's (a page, an asset): passed through, not judged. */
   outside?: boolean;
+  /** The service never answered: not judged. */
+  unanswered?: boolean;
+}
+
+/** What the traffic added up to, counted as it passed. */
+export interface TrafficTally {
+  /** Requests of the app (forward), judged or not. */
+  exchanges: number;
+  /** The API's exchanges judged, forward. */
+  judged: number;
+  /** Pages and assets passed through unjudged. */
+  outside: number;
+  /** Cut short by the client (a long poll abandoned): not judged. */
+  clientClosed: number;
+  /** The service never answered (the proxy answered 502): not judged. */
+  unanswered: number;
+  deliveries: number;
+}
+
+/** The exchanges of one operation (or of none: `unmatched`) and their findings. */
+export interface OperationTally {
+  exchanges: number;
+  findings: Finding[];
 }
 
 export interface Coverage {
@@ -55,13 +80,19 @@ export interface TrafficJudgeOptions {
   webhookWindowMs: number;
   /** Every finding as it is made (the proxy prints a line). */
   onFinding?(finding: Finding, entry?: TrafficEntry): void;
+  /** Every entry as it is judged (the HAR spool writes it). */
+  onEntry?(entry: TrafficEntry): void;
 }
 
 const is2xx = (status: number | undefined) => status !== undefined && status >= 200 && status < 300;
 
 export class TrafficJudge {
   readonly masker = new SecretMasker();
-  readonly entries: TrafficEntry[] = [];
+  readonly tally: TrafficTally = { exchanges: 0, judged: 0, outside: 0, clientClosed: 0, unanswered: 0, deliveries: 0 };
+  /** Operation id → its judged exchanges and findings. */
+  readonly operations = new Map<string, OperationTally>();
+  /** Judged requests no operation matches. */
+  readonly unmatched: OperationTally = { exchanges: 0, findings: [] };
   /** Findings that belong to no one exchange (a delivery that never came). */
   readonly standalone: Finding[] = [];
   private readonly promised = new Map<string, Promised>();
@@ -82,26 +113,54 @@ export class TrafficJudge {
     for (const label of this.options.profile.traffic?.coverage(operationId, body, { kind, promised }) ?? []) this.labels[label] = (this.labels[label] ?? 0) + 1;
   }
 
+  /** An entry whose exchange is masked when first read, with the masker as it is then (it only learns more). */
+  private entry(direction: TrafficEntry['direction'], raw: Exchange, fields: Omit<TrafficEntry, 'direction' | 'exchange'>): TrafficEntry {
+    const masker = this.masker;
+    let masked: Exchange | undefined;
+    return {
+      direction,
+      ...fields,
+      get exchange() {
+        return (masked ??= masker.exchange(raw));
+      },
+    };
+  }
+
   private record(entry: TrafficEntry): TrafficEntry {
-    this.entries.push(entry);
+    if (entry.direction === 'forward') this.tally.exchanges++;
+    else this.tally.deliveries++;
+    const judged = entry.direction === 'webhook' || !(entry.outside || entry.clientClosed || entry.unanswered);
+    if (entry.outside) this.tally.outside++;
+    else if (entry.clientClosed) this.tally.clientClosed++;
+    else if (entry.unanswered) this.tally.unanswered++;
+    else if (entry.direction === 'forward') this.tally.judged++;
+    if (judged) {
+      const tally = entry.operationId === undefined ? this.unmatched : this.operations.get(entry.operationId) ?? this.operations.set(entry.operationId, { exchanges: 0, findings: [] }).get(entry.operationId)!;
+      tally.exchanges++;
+      tally.findings.push(...entry.findings);
+    }
     for (const finding of entry.findings) this.options.onFinding?.(finding, entry);
+    this.options.onEntry?.(entry);
     return entry;
   }
 
   /** Learns the credential a request carries in its path, so that it is masked everywhere from now on. */
-  private learnCredential(url: string, method: string): void {
+  private learnCredential(match: RouteMatch, url: string): void {
     const { credential } = this.options.profile;
     if (credential.in !== 'path') return;
-    try {
-      const match = this.options.router.match(method, new URL(url).pathname);
-      const candidates = match.kind === 'operation' ? [match.segments[credential.name]] : this.credentialSegments(new URL(url).pathname);
-      // A segment that does not decode is no working credential: it stays visible, as the judges saw it.
-      for (const segment of candidates) {
-        const decoded = segment === undefined ? undefined : decodedOrUndefined(segment);
-        if (decoded !== undefined) this.masker.learn(decoded);
+    let candidates: Array<string | undefined>;
+    if (match.kind === 'operation') candidates = [match.segments[credential.name]];
+    else {
+      try {
+        candidates = this.credentialSegments(new URL(url).pathname);
+      } catch {
+        return; // an unreadable URL: judged as such, with nothing to learn
       }
-    } catch {
-      // an unreadable URL: judged as such, with nothing to learn
+    }
+    // A segment that does not decode is no working credential: it stays visible, as the judges saw it.
+    for (const segment of candidates) {
+      const decoded = segment === undefined ? undefined : decodedOrUndefined(segment);
+      if (decoded !== undefined) this.masker.learn(decoded);
     }
   }
 
@@ -130,18 +189,18 @@ export class TrafficJudge {
 
   /** An app's request and the service's answer: judged as they were, recorded masked. */
   forward(raw: Exchange, extra: { heldMs?: number; clientClosed?: boolean } = {}): TrafficEntry {
-    this.learnCredential(raw.request.url, raw.request.method);
-    const exchange = this.masker.exchange(raw);
     if (extra.clientClosed || !raw.response) {
-      return this.record({ direction: 'forward', exchange, findings: [], ...extra });
+      this.learnCredential({ kind: 'unknown' }, raw.request.url);
+      return this.record(this.entry('forward', raw, { findings: [], ...extra, ...(extra.clientClosed ? {} : { unanswered: true }) }));
     }
     const judged = judgeRecorded(this.options.router, raw, { validator: this.options.validator, ...(this.options.selection ? { selection: this.options.selection } : {}) });
-    if (judged.match.kind === 'outside') return this.record({ direction: 'forward', exchange, findings: [], outside: true, ...extra });
-    const entry: TrafficEntry = { direction: 'forward', exchange, findings: judged.findings.map((f) => this.masked(f)), ...(judged.operationId ? { operationId: judged.operationId } : {}), ...extra };
-    if (judged.operationId && exchange.response) {
-      this.count(judged.operationId, exchange.response.status, exchange.response.json, 'path', false);
-      for (const id of this.options.profile.traffic?.promisedDeliveries(judged.operationId, exchange) ?? []) {
-        if (!this.delivered.has(id)) this.promised.set(id, { operationId: judged.operationId, at: raw.startedAt || Date.now(), exchange });
+    this.learnCredential(judged.match, raw.request.url);
+    if (judged.match.kind === 'outside') return this.record(this.entry('forward', raw, { findings: [], outside: true, ...extra }));
+    const entry = this.entry('forward', raw, { findings: judged.findings.map((f) => this.masked(f)), ...(judged.operationId ? { operationId: judged.operationId } : {}), ...extra });
+    if (judged.operationId) {
+      this.count(judged.operationId, raw.response.status, raw.response.json, 'path', false);
+      for (const id of this.options.profile.traffic?.promisedDeliveries(judged.operationId, raw) ?? []) {
+        if (!this.delivered.has(id)) this.promised.set(id, { operationId: judged.operationId, at: raw.startedAt || Date.now(), exchange: raw });
       }
     }
     return this.record(entry);
@@ -149,7 +208,8 @@ export class TrafficJudge {
 
   /** A webhook delivery (the request) and the receiver's answer (the response, if it answered). */
   delivery(raw: Exchange): TrafficEntry {
-    const exchange = this.masker.exchange(raw);
+    // Judged as it came (a secret-named member masked first could break its schema), its findings masked.
+    const exchange = raw;
     const webhook = this.webhook;
     const findings: Finding[] = [];
     const body = exchange.request.rawBody ?? (exchange.request.body !== undefined ? JSON.stringify(exchange.request.body) : '');
@@ -159,7 +219,7 @@ export class TrafficJudge {
       const judged = judgeDelivery({ method: exchange.request.method, contentType: exchange.request.contentType, body: { ok: true, bytes: Buffer.from(body) } }, (value) => bodyViolations(this.options.validator.validate(pointer, value)));
       json = judged.json?.value;
       for (const v of judged.violations) {
-        findings.push(identified({ code: 'webhook', operationId: webhook.operationId, request: exchange.request, ...(v.location === 'body' ? { pointer: v.path ?? '' } : {}), message: `webhook ${v.location === 'header' ? `header ${v.path ?? ''}` : `payload ${v.path || '/'}`}: ${v.message}` }));
+        findings.push({ code: 'webhook', operationId: webhook.operationId, request: exchange.request, ...(v.location === 'body' ? { pointer: v.path ?? '' } : {}), message: `webhook ${v.location === 'header' ? `header ${v.path ?? ''}` : `payload ${v.path || '/'}`}: ${v.message}` });
       }
     }
     const ids = this.options.profile.traffic?.deliveredIds(json) ?? [];
@@ -168,13 +228,13 @@ export class TrafficJudge {
     for (const id of ids) {
       const before = this.delivered.get(id);
       if (before?.acknowledged) {
-        findings.push(identified({ code: 'webhook_duplicated', operationId: webhook?.operationId, request: exchange.request, message: `the reply ${id} was delivered again, though the receiver's ${before.status} acknowledging it went back to the service in ${Math.round(before.ms)} ms` }));
+        findings.push({ code: 'webhook_duplicated', operationId: webhook?.operationId, request: exchange.request, message: `the reply ${id} was delivered again, though the receiver's ${before.status} acknowledging it went back to the service in ${Math.round(before.ms)} ms` });
       }
       if (this.promised.delete(id) || before) promised = true;
       this.delivered.set(id, before?.acknowledged ? before : { acknowledged, ...(exchange.response ? { status: exchange.response.status } : {}), ms: exchange.durationMs });
     }
     if (webhook) this.count(webhook.operationId, exchange.response?.status, json, 'webhook', promised);
-    return this.record({ direction: 'webhook', exchange, findings, ...(webhook ? { operationId: webhook.operationId } : {}) });
+    return this.record(this.entry('webhook', raw, { findings: findings.map((f) => this.masked(f)), ...(webhook ? { operationId: webhook.operationId } : {}) }));
   }
 
   /** Promised deliveries past the window: each reported once, as it goes overdue. */
@@ -183,7 +243,7 @@ export class TrafficJudge {
     for (const [id, promise] of this.promised) {
       if (now - promise.at < this.options.webhookWindowMs) continue;
       this.promised.delete(id);
-      const finding = identified({
+      const finding = this.masked({
         code: 'webhook_not_received',
         operationId: this.webhook?.operationId ?? promise.operationId,
         request: promise.exchange.request,
@@ -200,10 +260,6 @@ export class TrafficJudge {
   /** Promised deliveries still inside their window (at the end: neither missing nor arrived). */
   pending(): string[] {
     return [...this.promised.keys()];
-  }
-
-  findings(): Finding[] {
-    return [...this.entries.flatMap((e) => e.findings), ...this.standalone];
   }
 
   coverage(): Coverage {
@@ -224,6 +280,7 @@ export class TrafficJudge {
       ...(entry.heldMs !== undefined ? { heldMs: entry.heldMs } : {}),
       ...(entry.clientClosed ? { clientClosed: true } : {}),
       ...(entry.outside ? { outside: true } : {}),
+      ...(entry.unanswered ? { unanswered: true } : {}),
     };
   }
 }

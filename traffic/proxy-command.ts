@@ -9,14 +9,15 @@ import { Description } from '../description/index.js';
 import { Router } from '../description/router.js';
 import { chatApiProfile } from '../contract/chatapi/profile.js';
 import { writeJsonReport, writeJunitReport } from '../contract/engine/reporters/files.js';
-import { writeHar } from '../contract/engine/reporters/har.js';
 import { HttpClient } from '../contract/engine/http.js';
 import { httpUrl } from '../contract/engine/options.js';
 import { consoleIo, type Io } from '../contract/io.js';
 import { startForwardProxy } from './forward-proxy.js';
 import { upstreamOf } from './http-relay.js';
-import { TrafficJudge } from './judge.js';
-import { findingLine, formatTrafficSummary, trafficHar, trafficReport } from './report.js';
+import { HarSpool } from './har-spool.js';
+import { TrafficJudge, type TrafficEntry } from './judge.js';
+import { findingLine, formatTrafficSummary, trafficReport } from './report.js';
+import { toolVersion } from '../contract/engine/run.js';
 import { startWebhookRelay } from './webhook-relay.js';
 import { transportLimits } from '../server-stub/transport-limits.js';
 
@@ -116,6 +117,15 @@ export async function runProxy(options: ProxyOptions, io: Io, stop: AbortSignal,
   const description = Description.load();
   const operations = await description.dereferencedOperations();
   const startedAt = new Date();
+  let spool: HarSpool | undefined;
+  if (options.har) {
+    try {
+      spool = await HarSpool.open(options.har);
+    } catch (error) {
+      io.err(`chatapi-contract proxy: cannot write --har ${options.har}: ${(error as Error).message}`);
+      return 2;
+    }
+  }
   const judge = new TrafficJudge({
     operations,
     router: new Router(operations),
@@ -123,12 +133,14 @@ export async function runProxy(options: ProxyOptions, io: Io, stop: AbortSignal,
     profile: chatApiProfile(),
     webhookWindowMs: options.webhookWindowMs,
     onFinding: (finding) => io.out(findingLine(finding)),
+    ...(spool ? { onEntry: (entry: TrafficEntry) => spool.add(entry) } : {}),
   });
 
   // An upstream that does not answer at all at start is a setup mistake, not a finding.
   const probe = await new HttpClient({ baseUrl: options.upstream, timeoutMs: 5000, mask: (t) => t }).send({ method: 'GET', target: '/' });
   if (!probe.response) {
     io.err(`chatapi-contract proxy: the upstream ${options.upstream} does not answer: ${probe.error?.message ?? 'no response'}`);
+    spool?.discard();
     return 2;
   }
   const servers: Server[] = [];
@@ -140,6 +152,7 @@ export async function runProxy(options: ProxyOptions, io: Io, stop: AbortSignal,
   } catch (error) {
     for (const server of servers) server.close();
     io.err(`chatapi-contract proxy: cannot listen: ${(error as Error).message}`);
+    spool?.discard();
     return 2;
   }
   const address = (server: (typeof servers)[number]) => {
@@ -169,7 +182,7 @@ export async function runProxy(options: ProxyOptions, io: Io, stop: AbortSignal,
   // A secret learned late (a token first seen after an earlier entry) is masked in what is written too.
   const masked = <T>(value: T): T => JSON.parse(judge.masker.text(JSON.stringify(value))) as T;
   try {
-    if (options.har) writeHar(options.har, masked(trafficHar(judge)));
+    await spool?.finish((line) => judge.masker.text(line), { name: 'chatapi-contract', version: toolVersion() });
     if (options.json) writeJsonReport(options.json, masked(report));
     if (options.junit) writeJunitReport(options.junit, masked(report));
   } catch (error) {

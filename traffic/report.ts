@@ -6,10 +6,9 @@ import { describeOperation, type OperationSpec } from '../description/operations
 import type { CheckResult } from '../contract/engine/check.js';
 import type { Finding } from '../contract/engine/findings.js';
 import { formatFindings } from '../contract/engine/reporters/console.js';
-import { harEntry, harLog, type Har } from '../contract/engine/reporters/har.js';
 import { summarize, type Summary } from '../contract/engine/report.js';
 import { toolVersion } from '../contract/engine/run.js';
-import { TrafficJudge, type Coverage } from './judge.js';
+import type { Coverage, TrafficJudge, TrafficTally } from './judge.js';
 
 export interface TrafficReport {
   tool: { name: string; version: string };
@@ -22,8 +21,8 @@ export interface TrafficReport {
   complete: true;
   exitCode: 0 | 1;
   summary: Summary;
-  /** Exchanges seen, judged (the API's), and passed through unjudged (pages, assets). */
-  traffic: { exchanges: number; judged: number; outside: number; clientClosed: number; deliveries: number };
+  /** Exchanges seen, judged (the API's), and passed through unjudged (pages, assets, cut short, unanswered). */
+  traffic: TrafficTally;
   coverage: Coverage;
   /** Promised deliveries still inside their window at the end (neither missing nor arrived). */
   pendingDeliveries: string[];
@@ -35,16 +34,15 @@ function check(id: string, name: string, suite: string, findings: Finding[], ope
 }
 
 export function trafficReport(judge: TrafficJudge, context: { operations: readonly OperationSpec[]; description: { title: string; version: string }; target: string; mode: TrafficReport['mode']; startedAt: Date }): TrafficReport {
-  const judged = judge.entries.filter((e) => !e.outside && !e.clientClosed);
   const checks: CheckResult[] = [];
   for (const op of context.operations) {
-    const entries = judged.filter((e) => e.operationId === op.operationId);
-    if (entries.length === 0) continue;
-    const label = op.kind === 'webhook' ? `${entries.length} deliveries` : `${entries.length} exchanges`;
-    checks.push(check(`traffic/${op.operationId}`, `${describeOperation(op)}: ${label}`, op.kind === 'webhook' ? 'webhook' : 'traffic', entries.flatMap((e) => e.findings), [op.operationId], entries.length));
+    const tally = judge.operations.get(op.operationId);
+    if (!tally) continue;
+    const label = op.kind === 'webhook' ? `${tally.exchanges} deliveries` : `${tally.exchanges} exchanges`;
+    checks.push(check(`traffic/${op.operationId}`, `${describeOperation(op)}: ${label}`, op.kind === 'webhook' ? 'webhook' : 'traffic', tally.findings, [op.operationId], tally.exchanges));
   }
-  const unmatched = judged.filter((e) => !e.operationId && e.direction === 'forward');
-  if (unmatched.length > 0) checks.push(check('traffic/unmatched', `requests no operation of the description matches: ${unmatched.length}`, 'traffic', unmatched.flatMap((e) => e.findings), [], unmatched.length));
+  const { unmatched } = judge;
+  if (unmatched.exchanges > 0) checks.push(check('traffic/unmatched', `requests no operation of the description matches: ${unmatched.exchanges}`, 'traffic', unmatched.findings, [], unmatched.exchanges));
   if (judge.standalone.length > 0) checks.push(check('traffic/deliveries', 'every async reply delivered to the webhook, once', 'webhook', judge.standalone, [], 0));
   const summary = summarize(checks);
   return {
@@ -57,25 +55,11 @@ export function trafficReport(judge: TrafficJudge, context: { operations: readon
     complete: true,
     exitCode: summary.failed > 0 ? 1 : 0,
     summary,
-    traffic: {
-      exchanges: judge.entries.filter((e) => e.direction === 'forward').length,
-      judged: judged.filter((e) => e.direction === 'forward').length,
-      outside: judge.entries.filter((e) => e.outside).length,
-      clientClosed: judge.entries.filter((e) => e.clientClosed).length,
-      deliveries: judge.entries.filter((e) => e.direction === 'webhook').length,
-    },
+    traffic: { ...judge.tally },
     coverage: judge.coverage(),
     pendingDeliveries: judge.pending(),
     checks,
   };
-}
-
-/** The HAR of everything seen, each entry with its operation and findings. */
-export function trafficHar(judge: TrafficJudge): Har {
-  return harLog(
-    judge.entries.map((entry) => harEntry(entry.exchange, TrafficJudge.annotation(entry))),
-    { name: 'chatapi-contract', version: toolVersion() },
-  );
 }
 
 /** One line for a finding as it is made: `[code] METHOD url → status: message`. */
@@ -86,7 +70,8 @@ export function findingLine(finding: Finding): string {
 }
 
 export function formatTrafficSummary(report: TrafficReport): string {
-  const lines = ['', `Traffic: ${report.traffic.judged} exchanges judged (${report.traffic.outside} outside the API passed through, ${report.traffic.clientClosed} cut short by the client), ${report.traffic.deliveries} webhook deliveries`];
+  const { judged, outside, clientClosed, unanswered, deliveries } = report.traffic;
+  const lines = ['', `Traffic: ${judged} exchanges judged (${outside} outside the API passed through, ${clientClosed} cut short by the client${unanswered > 0 ? `, ${unanswered} the service never answered` : ''}), ${deliveries} webhook deliveries`];
   lines.push('Coverage:');
   for (const [operationId, statuses] of Object.entries(report.coverage.statuses)) {
     lines.push(`  ${operationId}: ${Object.entries(statuses).map(([status, n]) => `${status} ×${n}`).join(', ')}`);

@@ -1,6 +1,7 @@
 // One throughput measurement with autocannon: a short warm-up (JIT, lazily compiled validators),
 // then a fixed-length run with 50 connections; the server's peak RSS is read right after.
 import autocannon from 'autocannon';
+import { median } from './processes.js';
 
 export interface LoadResult {
   requestsPerSecond: number;
@@ -8,6 +9,8 @@ export interface LoadResult {
   p99: number;
   non2xx: number;
   errors: number;
+  /** Requests answered in the measured run. */
+  total: number;
 }
 
 export interface LoadOptions {
@@ -16,10 +19,13 @@ export interface LoadOptions {
   connections?: number;
   seconds?: number;
   warmupSeconds?: number;
+  /** A fixed rate (requests per second over all connections) instead of as fast as the server goes. */
+  overallRate?: number;
 }
 
-function run(url: string, body: string, connections: number, seconds: number): Promise<autocannon.Result> {
+function run(url: string, body: string, connections: number, seconds: number, overallRate?: number): Promise<autocannon.Result> {
   return autocannon({
+    ...(overallRate ? { overallRate } : {}),
     url,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -32,13 +38,21 @@ function run(url: string, body: string, connections: number, seconds: number): P
 export async function measureLoad(options: LoadOptions): Promise<LoadResult> {
   const body = JSON.stringify(options.body);
   const connections = options.connections ?? 50;
-  if ((options.warmupSeconds ?? 2) > 0) await run(options.url, body, connections, options.warmupSeconds ?? 2);
-  const result = await run(options.url, body, connections, options.seconds ?? 8);
+  if ((options.warmupSeconds ?? 2) > 0) await run(options.url, body, connections, options.warmupSeconds ?? 2, options.overallRate);
+  const result = await run(options.url, body, connections, options.seconds ?? 8, options.overallRate);
   return {
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    total: result.requests.total,
   };
+}
+
+/** Rounds of one target as one row: medians of the rates and latencies, sums of the counts. */
+export function overRounds(results: readonly LoadResult[]): LoadResult {
+  const pick = (key: 'requestsPerSecond' | 'p50' | 'p99') => median(results.map((r) => r[key]));
+  const sum = (key: 'non2xx' | 'errors' | 'total') => results.reduce((total, r) => total + r[key], 0);
+  return { requestsPerSecond: pick('requestsPerSecond'), p50: pick('p50'), p99: pick('p99'), non2xx: sum('non2xx'), errors: sum('errors'), total: sum('total') };
 }

@@ -2,7 +2,7 @@
 // and reads its peak resident memory from /proc (VmHWM) before stopping it. Each server runs in a
 // process group of its own (test/helpers/process-group.ts), stopped as a whole, and every group
 // still running when the bench exits (an error, Ctrl-C) is killed then.
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { spawnGroup } from '../../test/helpers/process-group.js';
 
@@ -36,6 +36,8 @@ export interface ServerProcess {
   startupMs: number;
   peakRssMiB(): number;
   currentRssMiB(): number;
+  /** CPU seconds (user + system) the process has used so far. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -50,6 +52,27 @@ function statusField(pid: number, field: 'VmHWM' | 'VmRSS'): number {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kib = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
     return kib / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on every Linux this runs on, read once). */
+let ticksPerSecond: number | undefined;
+function userHz(): number {
+  if (ticksPerSecond === undefined) {
+    const read = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    ticksPerSecond = Number.isFinite(read) && read > 0 ? read : 100;
+  }
+  return ticksPerSecond;
+}
+
+function cpuSecondsOf(pid: number): number {
+  try {
+    // Fields after the command's closing parenthesis: state is field 3, utime 14, stime 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / userHz();
   } catch {
     return NaN;
   }
@@ -98,6 +121,7 @@ export async function startServer(
     startupMs,
     peakRssMiB: () => statusField(pid, 'VmHWM'),
     currentRssMiB: () => statusField(pid, 'VmRSS'),
+    cpuSeconds: () => cpuSecondsOf(pid),
     stop: () => server.stop(),
   };
 }

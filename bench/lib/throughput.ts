@@ -2,8 +2,8 @@
 // the load visits them in turn, round after round (2 s warm-up, then 3 × 3 s each), so that a slow
 // spell of this noisy machine hits every server alike instead of one; the figures are medians over
 // the rounds, and each server's peak RSS is read at the end.
-import { measureLoad, type LoadResult } from './load.js';
-import { median, type ServerProcess } from './processes.js';
+import { measureLoad, overRounds, type LoadResult } from './load.js';
+import type { ServerProcess } from './processes.js';
 
 export interface ThroughputRow extends LoadResult {
   name: string;
@@ -25,15 +25,9 @@ export async function throughput(path: string, body: unknown, servers: { name: s
       }
     }
     return running.map((server, index) => {
-      const results = rounds[index]!;
-      const pick = (key: keyof LoadResult) => median(results.map((r) => r[key]));
       return {
         name: servers[index]!.name,
-        requestsPerSecond: pick('requestsPerSecond'),
-        p50: pick('p50'),
-        p99: pick('p99'),
-        non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
-        errors: results.reduce((sum, r) => sum + r.errors, 0),
+        ...overRounds(rounds[index]!),
         peakRssMiB: servers[index]!.rssMiB?.(server) ?? server.peakRssMiB(),
       };
     });

@@ -3,7 +3,7 @@
 // clean stub is a finding, and every output file is free of the channel token. Then what it must
 // survive (a malformed escape, a 5 MB body, a client that hangs up mid-poll, an upstream that goes
 // down and comes back) and what it must refuse to start on.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -186,12 +186,70 @@ describe('what the proxy survives and passes on', () => {
       } finally {
         await back.close();
       }
-      // An unreachable service is not a contract break.
+      // An unreachable service is not a contract break; the exchange it never answered is counted apart.
       expect(await own.stop()).toBe(0);
+      expect(own.output()).toContain('1 the service never answered');
     } finally {
       await own.stop('SIGKILL');
     }
   }, 60_000);
+});
+
+describe('the HAR is written as the traffic passes, not kept in memory', () => {
+  let stub: ChatApiStub;
+  const dir = mkdtempSync(join(tmpdir(), 'chatapi-proxy-spool-'));
+  beforeAll(async () => {
+    stub = await startStub({ tokens: [TOKEN] });
+  });
+  afterAll(async () => {
+    await stub?.close();
+  });
+
+  const partialLines = (file: string) => (existsSync(`${file}.partial`) ? readFileSync(`${file}.partial`, 'utf8').split('\n').filter(Boolean) : []);
+
+  it('each exchange is a masked HAR entry in FILE.partial at once; a kill -9 leaves them readable', async () => {
+    const har = join(dir, 'killed.har');
+    const proxy = await startProxyProcess(['--upstream', stub.url, '--har', har]);
+    try {
+      expect((await fetch(`${proxy.url}/chatapi/${TOKEN}/client/spool/history`)).status).toBe(200);
+      expect((await fetch(`${proxy.url}/chatapi/${TOKEN}/client/spool/message-not-read-count`)).status).toBe(200);
+      const lines = await until(() => (partialLines(har).length >= 2 ? partialLines(har) : undefined));
+      const entries = lines.map((line) => JSON.parse(line) as { request: { url: string }; _chatapi: { operationId?: string } });
+      expect(entries.map((e) => e._chatapi.operationId)).toEqual(['getHistory', 'getNotReadCount']);
+      expect(lines.join('\n')).not.toContain(TOKEN);
+      expect(entries[0]!.request.url).toContain('/chatapi/***/client/spool/history');
+      await proxy.stop('SIGKILL');
+      expect(existsSync(har)).toBe(false);
+      expect(partialLines(har)).toHaveLength(2);
+    } finally {
+      await proxy.stop('SIGKILL');
+    }
+  }, 60_000);
+
+  it('stopped, the lines become the HAR and the partial file goes', async () => {
+    const har = join(dir, 'stopped.har');
+    const proxy = await startProxyProcess(['--upstream', stub.url, '--har', har]);
+    try {
+      for (let i = 0; i < 50; i++) expect((await fetch(`${proxy.url}/chatapi/${TOKEN}/client/spool-${i}/history`)).status).toBe(200);
+      expect(await proxy.stop()).toBe(0);
+      const written = JSON.parse(readFileSync(har, 'utf8')) as { log: { version: string; creator: { name: string }; entries: Array<{ _chatapi: { operationId?: string } }> } };
+      expect(written.log.version).toBe('1.2');
+      expect(written.log.creator.name).toBe('chatapi-contract');
+      expect(written.log.entries).toHaveLength(50);
+      expect(written.log.entries.every((e) => e._chatapi.operationId === 'getHistory')).toBe(true);
+      expect(existsSync(`${har}.partial`)).toBe(false);
+    } finally {
+      await proxy.stop('SIGKILL');
+    }
+  }, 60_000);
+
+  it('a HAR that cannot be written stops the proxy at start (exit 2), not after the traffic', async () => {
+    const notADirectory = join(dir, 'a-file');
+    writeFileSync(notADirectory, '');
+    const run = await runContract(['proxy', '--upstream', stub.url, '--port', String(await freePort()), '--har', join(notADirectory, 'traffic.har')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/cannot write --har .*a-file\/traffic\.har: .*(ENOTDIR|EEXIST)/);
+  });
 });
 
 describe('encodings', () => {
