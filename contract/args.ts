@@ -4,8 +4,8 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_EXAMPLES, DEFAULT_RATE, DEFAULT_TIMEOUT_MS, type ContractRunInput } from './engine/options.js';
 import { PHASES } from './engine/phases.js';
+import { UsageError } from './io.js';
 
-export class UsageError extends Error {}
 
 export interface ReportFiles {
   junit?: string;

@@ -4,7 +4,7 @@
 // file turns the command line into its options and its events into lines and report files.
 import { existsSync } from 'node:fs';
 import { BUNDLE_JSON } from '../description/index.js';
-import { parseCommandLine, usage, UsageError, type ReportFiles } from './args.js';
+import { parseCommandLine, usage, type ReportFiles } from './args.js';
 import { chatApiProfile } from './chatapi/profile.js';
 import type { JudgedExchange } from './engine/context.js';
 import { OptionsError } from './engine/options.js';
@@ -15,7 +15,7 @@ import { writeJsonReport, writeJunitReport } from './engine/reporters/files.js';
 import { writeNdjsonReport } from './engine/reporters/ndjson.js';
 import type { RunReport } from './engine/report.js';
 import { ContractRun, toolVersion } from './engine/run.js';
-import { consoleIo, type Io } from './io.js';
+import { consoleIo, parsedArguments, type Io } from './io.js';
 
 export type { Io };
 
@@ -35,18 +35,8 @@ export async function main(argv: string[] = process.argv.slice(2), io: Io = cons
     return 2;
   }
   const plan: Plan = await ContractRun.plan(chatApiProfile());
-  let line;
-  try {
-    line = parseCommandLine(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.err(`chatapi-contract: ${error.message}\n\n${usage(plan.checkNames)}`);
-    return 2;
-  }
-  if (line === 'help') {
-    io.out(usage(plan.checkNames));
-    return 0;
-  }
+  const line = parsedArguments('chatapi-contract', usage(plan.checkNames), io, () => parseCommandLine(argv));
+  if (typeof line === 'number') return line;
   let run: ContractRun;
   try {
     run = ContractRun.create(plan, line.input, 'flags');

@@ -3,8 +3,8 @@
 import { parseArgs } from 'node:util';
 import { FORMATS, type Format } from './report.js';
 import type { Level } from './rules.js';
+import { UsageError } from '../contract/io.js';
 
-export class UsageError extends Error {}
 
 export const DEFAULT_ROOT = 'openapi/openapi.yaml';
 const FAIL_ON = ['breaking', 'warning'] as const;

@@ -2,8 +2,8 @@
 // Exit codes: 0 no change at --fail-on or above, 1 such a change, 2 the diff could not be made.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import type { Io } from '../contract/io.js';
-import { parseDiffArgs, UsageError, USAGE, type DiffOptions } from './args.js';
+import { parsedArguments, type Io } from '../contract/io.js';
+import { parseDiffArgs, USAGE, type DiffOptions } from './args.js';
 import { commitOf, repositoryRoot, withWorktree } from './git-ref.js';
 import { diffSides, type DiffResult } from './index.js';
 import { DiffInputError, loadSide, Scratch } from './load.js';
@@ -24,18 +24,8 @@ async function diffAgainstRef(options: DiffOptions & { base: string }, scratch: 
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
-  let options;
-  try {
-    options = parseDiffArgs(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.err(`chatapi-contract diff: ${error.message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (options === 'help') {
-    io.out(USAGE);
-    return 0;
-  }
+  const options = parsedArguments('chatapi-contract diff', USAGE, io, () => parseDiffArgs(argv));
+  if (typeof options === 'number') return options;
   const scratch = new Scratch();
   try {
     const result =

@@ -11,7 +11,7 @@ import { chatApiProfile } from '../contract/chatapi/profile.js';
 import { writeJsonReport, writeJunitReport } from '../contract/engine/reporters/files.js';
 import { HttpClient } from '../contract/engine/http.js';
 import { httpUrl } from '../contract/engine/options.js';
-import { consoleIo, type Io } from '../contract/io.js';
+import { consoleIo, parsedArguments, UsageError, type Io } from '../contract/io.js';
 import { startForwardProxy } from './forward-proxy.js';
 import { upstreamOf } from './http-relay.js';
 import { HarSpool } from './har-spool.js';
@@ -56,8 +56,6 @@ interface ProxyOptions {
   junit?: string;
   enforce: boolean;
 }
-
-class UsageError extends Error {}
 
 function port(name: string, raw: string | undefined, fallback?: number): number | undefined {
   if (raw === undefined) return fallback;
@@ -193,18 +191,8 @@ export async function runProxy(options: ProxyOptions, io: Io, stop: AbortSignal,
 }
 
 export async function main(argv: string[], io: Io = consoleIo): Promise<number> {
-  let options;
-  try {
-    options = parseProxyArgs(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.err(`chatapi-contract proxy: ${error.message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (options === 'help') {
-    io.out(USAGE);
-    return 0;
-  }
+  const options = parsedArguments('chatapi-contract proxy', USAGE, io, () => parseProxyArgs(argv));
+  if (typeof options === 'number') return options;
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);

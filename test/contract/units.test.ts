@@ -2,7 +2,8 @@
 // limiter, the judges, the reports, and how the plan follows the description.
 import { XMLValidator } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseCommandLine, UsageError } from '../../contract/args.js';
+import { parseCommandLine } from '../../contract/args.js';
+import { UsageError } from '../../contract/io.js';
 import { chatApiProfile } from '../../contract/chatapi/profile.js';
 import type { CheckResult, RunSettings, VerdictContext } from '../../contract/engine/check.js';
 import { exercisedVerdicts } from '../../contract/engine/checks/exercised.js';
