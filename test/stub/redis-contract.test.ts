@@ -5,7 +5,9 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Description } from '../../description/index.js';
 import { freePort } from '../../mock/prism.js';
+import { answerParserErrors, transportLimits } from '../../server-stub/transport-limits.js';
 import { ensureBuilt, runCli, statuses, type CliRun } from '../contract/helpers.js';
 import { startRedis, type RedisServer } from './redis-server.js';
 import { killAll, startStubProcess } from './stub-process.js';
@@ -15,10 +17,15 @@ let forwarder: Server;
 let run: CliRun;
 const forwarded = [0, 0];
 
-/** A load balancer in its simplest form: each request goes to the next stub in turn. */
+/**
+ * A load balancer in its simplest form: each request goes to the next stub in turn. What Node's
+ * parser refuses before any stub sees it (a NUL in a header, 20 KiB of headers) gets the stub's own
+ * answer to it, so that the balancer is not what the contract run judges.
+ */
 async function roundRobin(upstreams: string[]): Promise<{ server: Server; url: string }> {
   let next = 0;
-  const server = createServer((req, res) => {
+  const limits = transportLimits(Description.load().document);
+  const server = createServer({ maxHeaderSize: limits.headers }, (req, res) => {
     const index = next++ % upstreams.length;
     forwarded[index]!++;
     const upstream = httpRequest(new URL(req.url ?? '/', upstreams[index]), { method: req.method, headers: req.headers }, (answer) => {
@@ -28,6 +35,7 @@ async function roundRobin(upstreams: string[]): Promise<{ server: Server; url: s
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   });
+  answerParserErrors(server, limits);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
