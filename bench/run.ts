@@ -9,7 +9,8 @@ import { BUNDLE_YAML, packageRoot } from '../description/bundle.js';
 import { measureLongPoll } from './lib/long-poll.js';
 import { median, runBench, startServer, type Probe, type ServerProcess } from './lib/processes.js';
 import { writeBenchResults } from './lib/results.js';
-import { throughput, type ThroughputRow } from './lib/throughput.js';
+import { pairedRatio } from './lib/load.js';
+import { ROUND_SECONDS, ROUNDS, throughput, type ThroughputRow } from './lib/throughput.js';
 
 const root = packageRoot();
 const TOKEN = 'chatapi-dev-token';
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
     await probe.stop();
   }
 
-  console.error('measuring throughput (the servers in turn, 3 rounds)...');
+  console.error(`measuring throughput (the servers in turn, ${ROUNDS} rounds)...`);
   const rows = await throughput(SEND.path, MESSAGE, [
     { name: 'raw Express (express.json + res.send)', start: () => rawExpress(reply) },
     { name: 'stub, request + response validation', start: () => stub() },
@@ -123,7 +124,7 @@ async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10);
   say(`# Benchmark results`);
   say();
-  say(`${date} · ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}) · ${fmt(totalmem() / 2 ** 30, 1)} GiB · Node ${process.version} · loopback, autocannon 50 connections; throughput: the servers in turn, 2 s warm-up then 3 rounds of 3 s each, medians`);
+  say(`${date} · ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}) · ${fmt(totalmem() / 2 ** 30, 1)} GiB · Node ${process.version} · loopback, autocannon 50 connections; throughput: the servers in turn, 2 s warm-up then ${ROUNDS} rounds of ${ROUND_SECONDS} s each, medians; ratios: the median of each round's ratio`);
   say();
   say(`## 1. POST /chatapi/{token} (text query), same load on each server`);
   say();
@@ -133,14 +134,14 @@ async function main(): Promise<void> {
     say(`| ${row.name} | ${fmt(row.requestsPerSecond)} | ${fmt(row.p50)} | ${fmt(row.p99)} | ${fmt(row.peakRssMiB)} | ${row.non2xx + row.errors} |`);
   }
   say();
-  const vsPrism = full.requestsPerSecond / prismRow.requestsPerSecond;
-  const vsRaw = full.requestsPerSecond / raw.requestsPerSecond;
+  const vsPrism = pairedRatio(full.rounds, prismRow.rounds);
+  const vsRaw = pairedRatio(full.rounds, raw.rounds);
   say(`- stub (full validation) / Prism: **${fmt(vsPrism, 2)}×** (target ≥ 1.5×: ${check(vsPrism >= 1.5)})`);
   say(`- stub (full validation) / raw Express: **${fmt(vsRaw * 100)}%** (target ≥ 80%: ${check(vsRaw >= 0.8)})`);
-  say(`- stub (request validation only) / raw Express: ${fmt((requestOnly.requestsPerSecond / raw.requestsPerSecond) * 100)}%`);
+  say(`- stub (request validation only) / raw Express: ${fmt(pairedRatio(requestOnly.rounds, raw.rounds) * 100)}%`);
   say(`- stub (full validation) p99: **${fmt(full.p99)} ms** (target ≤ 60 ms: ${check(full.p99 <= 60)})`);
   for (const other of compared) {
-    say(`- ${other.name.replace(/, request.*/, '')} / raw Express: **${fmt((other.requestsPerSecond / raw.requestsPerSecond) * 100)}%**; this stub / that one: **${fmt((full.requestsPerSecond / other.requestsPerSecond) * 100)}%**`);
+    say(`- ${other.name.replace(/, request.*/, '')} / raw Express: **${fmt(pairedRatio(other.rounds, raw.rounds) * 100)}%**; this stub / that one: **${fmt(pairedRatio(full.rounds, other.rounds) * 100)}%**`);
   }
   say();
   say(`## 2. Start-up: spawn to the first validated 200 (median of 5)`);

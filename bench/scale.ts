@@ -14,7 +14,8 @@ import { startRedis, type RedisServer } from '../test/stub/redis-server.js';
 import { measureLongPoll } from './lib/long-poll.js';
 import { startServer, type Probe, type ServerProcess } from './lib/processes.js';
 import { writeBenchResults } from './lib/results.js';
-import { throughput } from './lib/throughput.js';
+import { pairedRatio } from './lib/load.js';
+import { ROUND_SECONDS, ROUNDS, throughput } from './lib/throughput.js';
 
 const root = packageRoot();
 const TOKEN = 'chatapi-dev-token';
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
     redis = await startRedis();
     const onRedis = { CHATAPI_STORE: redis.url };
 
-    console.error('measuring throughput (the servers in turn, 3 rounds)...');
+    console.error(`measuring throughput (the servers in turn, ${ROUNDS} rounds)...`);
     const rows = await throughput(SEND.path, MESSAGE, [
       { name: '1 worker, memory store', start: () => stub() },
       { name: '1 worker, Redis store', start: () => stub(onRedis) },
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
     };
     say('# Scale: workers, Redis, two stubs');
     say();
-    say(`${new Date().toISOString().slice(0, 10)} · ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}) · ${fmt(totalmem() / 2 ** 30, 1)} GiB · Node ${process.version} · redis-server on loopback (\`--save ''\`) · autocannon 50 connections, the servers in turn, 2 s warm-up then 3 rounds of 3 s, medians`);
+    say(`${new Date().toISOString().slice(0, 10)} · ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}) · ${fmt(totalmem() / 2 ** 30, 1)} GiB · Node ${process.version} · redis-server on loopback (\`--save ''\`) · autocannon 50 connections, the servers in turn, 2 s warm-up then ${ROUNDS} rounds of ${ROUND_SECONDS} s, medians; ratios: the median of each round's ratio`);
     say();
     say('## 1. POST /chatapi/{token} (text query, full validation), same load on each');
     say();
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
     for (const row of rows) say(`| ${row.name} | ${fmt(row.requestsPerSecond)} | ${fmt(row.p50)} | ${fmt(row.p99)} | ${fmt(row.peakRssMiB)} | ${row.non2xx + row.errors} |`);
     const [memory, oneRedis, twoRedis] = rows;
     say();
-    say(`- Redis / memory, 1 worker: **${fmt((oneRedis!.requestsPerSecond / memory!.requestsPerSecond) * 100)}%**; 2 workers / 1 worker on Redis: **${fmt(twoRedis!.requestsPerSecond / oneRedis!.requestsPerSecond, 2)}×** (${cpus().length} cores, shared with the load generator and redis-server)`);
+    say(`- Redis / memory, 1 worker: **${fmt(pairedRatio(oneRedis!.rounds, memory!.rounds) * 100)}%**; 2 workers / 1 worker on Redis: **${fmt(pairedRatio(twoRedis!.rounds, oneRedis!.rounds), 2)}×** (${cpus().length} cores, shared with the load generator and redis-server)`);
     say();
     say(`## 2. ${WAITERS.toLocaleString('en')} long polls over two stubs on one Redis, each woken through the other stub`);
     say();

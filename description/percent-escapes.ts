@@ -26,6 +26,8 @@ export interface MalformedPart {
 
 /** The first part of a request URL (path and query, as sent) that does not percent-decode. */
 export function malformedPart(url: string): MalformedPart | undefined {
+  // Only a `%` starts an escape: most URLs have none, and nothing to check.
+  if (!url.includes('%')) return undefined;
   const mark = url.indexOf('?');
   const path = mark < 0 ? url : url.slice(0, mark);
   const segment = path.split('/').find((s) => !decodes(s));

@@ -9,7 +9,7 @@ import { BODY_LIMIT_BYTES, Errors, errorHandler, type Log } from './errors.js';
 import { jsonBody } from './json-body.js';
 import { rejectMalformedEscapes } from './percent-escapes.js';
 import { validatorMiddleware } from './openapi.js';
-import { mountRoutes, operationRoutes } from './handlers/mount.js';
+import { dispatchOperations, operationRoutes } from './handlers/mount.js';
 import { chatApiHandlers } from './routes/chat-api.js';
 import { controlRouter, type ControlDeps } from './routes/control.js';
 import { staticRoutes } from './routes/static.js';
@@ -86,25 +86,22 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  app.use(cors);
-  app.use(rejectLongRequestTargets(deps.limits));
-  app.use(rejectMalformedEscapes());
-  if (deps.logRequest) app.use(requestLogger(deps.logRequest));
+  // What every request passes first, as one router layer (each layer costs a match and a dispatch).
+  app.use(inSequence([cors, rejectLongRequestTargets(deps.limits), rejectMalformedEscapes(), ...(deps.logRequest ? [requestLogger(deps.logRequest)] : [])]));
 
   // The Chat API first: it is the hot path, and its requests then pass no other router.
   const chatApi = express.Router();
   // The JSON parser goes before the validator (which reads req.body). They run as one router layer:
   // each layer costs the router a match and a dispatch on every request.
   chatApi.use(inSequence([jsonBody(BODY_LIMIT_BYTES), ...validatorMiddleware(deps.chatApiSpec, { validateResponses: config.validateResponses })]));
-  // Runs when a route matches, so after request validation: a malformed request is reported as
-  // such whatever its token.
-  chatApi.param('token', (_req, res, next, value: string) => {
-    const token = tokens.match(value);
-    if (token === undefined) return next(Errors.unknownToken());
-    res.locals.token = token;
-    next();
-  });
-  mountRoutes(chatApi, operations.routes);
+  chatApi.use(
+    dispatchOperations(operations.routes, (req, res) => {
+      const token = tokens.match(String(req.params.token));
+      if (token === undefined) return Errors.unknownToken();
+      res.locals.token = token;
+      return undefined;
+    }),
+  );
   app.use(operations.base, chatApi);
 
   app.use(staticRoutes(tokens.tokens, deps.control.yaml));

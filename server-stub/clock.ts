@@ -1,17 +1,20 @@
 // Time and identifiers: the API's timestamp format, per-channel event times that never repeat, ids.
 import { randomUUID } from 'node:crypto';
 
-let lastMs = -1;
-let lastText = '';
+let lastSecond = -1;
+let lastPrefix = '';
 
 /** `YYYY-MM-DDTHH:mm:ss.SSS` in UTC without a zone, the format the Chat API writes. */
 export function formatTimestamp(ms: number): string {
-  // A request formats two or three times within the same millisecond: reuse the last one.
-  if (ms !== lastMs) {
-    lastText = new Date(ms).toISOString().slice(0, 23);
-    lastMs = ms;
+  // A request formats two or three times within the same second (a message and its reply, one
+  // millisecond apart): the date and time up to the second are made once a second.
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+    lastSecond = second;
   }
-  return lastText;
+  const millis = ms - second * 1000;
+  return `${lastPrefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}`;
 }
 
 /**

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Exchange, RequestRecord } from '../contract/engine/exchange.js';
 import { responseRecord } from '../contract/engine/exchange.js';
 import type { Finding } from '../contract/engine/findings.js';
-import { answerHeaders, BodyCopy, flatHeaders, pipeAnswer, relay, type Upstream } from './http-relay.js';
+import { answerBody, answerHeaders, BodyCopy, flatHeaders, pipeAnswer, relay, type Upstream } from './http-relay.js';
 import type { TrafficEntry, TrafficJudge } from './judge.js';
 import { answerParserErrors, type TransportLimits } from '../server-stub/transport-limits.js';
 
@@ -77,7 +77,7 @@ export function startForwardProxy(options: ForwardProxyOptions & { host: string;
     void (async () => {
       let answer;
       try {
-        answer = await relay(upstream, req, requestCopy, abort.signal);
+        answer = await relay(upstream, req, requestCopy, answerCopy, abort.signal);
       } catch (error) {
         const message = (error as Error).message;
         const exchange: Exchange = { request: requestRecord(req, base, requestCopy), error: { kind: clientClosed ? 'aborted' : 'network', message }, startedAt, durationMs: performance.now() - started };
@@ -92,11 +92,7 @@ export function startForwardProxy(options: ForwardProxyOptions & { host: string;
       try {
         if (options.enforce) {
           // Held back whole, judged, then passed on or replaced.
-          const whole: Buffer[] = [];
-          for await (const chunk of answer.body as AsyncIterable<Buffer>) {
-            whole.push(chunk);
-            answerCopy.add(chunk);
-          }
+          const body = await answerBody(answer);
           const exchange = exchangeOf(req, base, requestCopy, answer, answerCopy, startedAt, started);
           const entry = record(exchange, { heldMs });
           const breaks = entry.findings.filter((f) => !SENDERS_FAULT.has(f.code));
@@ -104,11 +100,11 @@ export function startForwardProxy(options: ForwardProxyOptions & { host: string;
             sendError(res, 502, errorBody(502, 'chatapi.proxy.contract_violation', `The service's answer breaks the contract: ${breaks.map((f) => `[${f.code}] ${f.message}`).join('; ')}`, violationsOf(breaks)));
           } else if (!clientClosed) {
             res.writeHead(answer.statusCode, answerHeaders(answer.headers, req));
-            res.end(Buffer.concat(whole));
+            res.end(body);
           }
           return;
         }
-        await pipeAnswer(answer, req, res, answerCopy);
+        await pipeAnswer(answer, req, res);
         record(exchangeOf(req, base, requestCopy, answer, answerCopy, startedAt, started), { heldMs });
       } catch (error) {
         // The service or the client hung up halfway: what came is recorded, the client's line cut.

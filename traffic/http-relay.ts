@@ -4,9 +4,9 @@
 // that copy as the text it encodes (gzip, deflate and br undone for judging only).
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
-import { Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
-import { getGlobalDispatcher, type Dispatcher } from 'undici';
+import { getGlobalDispatcher, util, type Dispatcher } from 'undici';
 
 /** Bodies are judged up to this size; larger ones pass through whole and are recorded as cut. */
 export const JUDGED_BODY_BYTES = 2 * 1024 * 1024;
@@ -113,41 +113,143 @@ async function whole(source: AsyncIterable<Buffer>, copy: BodyCopy): Promise<Buf
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
-/** Sends the request on, its body streamed or read whole (and copied into `copy`); the answer's body is not read yet. */
-export async function relay(upstream: Upstream, req: IncomingMessage, copy: BodyCopy, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+/** The service's answer: its status and headers, and its body either read whole or as a stream. */
+export interface UpstreamAnswer {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  /** The whole body, read before the answer is handed on: a small one, by its Content-Length. */
+  whole?: Buffer;
+  /** Otherwise the body as it comes, the service's connection paused while the client is slow. */
+  stream?: Readable;
+}
+
+/**
+ * Reads the service's answer through undici's dispatch handler API (documented, and what its own
+ * `request()` is built on): a small body is gathered into one Buffer with no stream made for it,
+ * which is most of what a relay costs per exchange (bench:proxy). Every byte is copied for judging.
+ */
+class AnswerReader implements Dispatcher.DispatchHandlers {
+  private abortUpstream: ((error?: Error) => void) | undefined;
+  private head: { statusCode: number; headers: IncomingHttpHeaders } | undefined;
+  private chunks: Buffer[] | undefined;
+  private stream: Readable | undefined;
+  private settled = false;
+
+  constructor(
+    private readonly copy: BodyCopy,
+    private readonly signal: AbortSignal,
+    private readonly resolve: (answer: UpstreamAnswer) => void,
+    private readonly reject: (error: Error) => void,
+  ) {
+    signal.addEventListener('abort', this.onAbort);
+  }
+
+  private readonly onAbort = (): void => this.abortUpstream?.(abortReason(this.signal));
+
+  private done(): void {
+    this.signal.removeEventListener('abort', this.onAbort);
+  }
+
+  onConnect(abort: (error?: Error) => void): void {
+    if (this.signal.aborted) abort(abortReason(this.signal));
+    else this.abortUpstream = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true; // informational (100 Continue): the final answer follows
+    const headers = util.parseHeaders(rawHeaders) as IncomingHttpHeaders;
+    if (readsWhole(headers['content-length'])) {
+      this.head = { statusCode, headers };
+      this.chunks = [];
+    } else {
+      this.stream = new Readable({ read: () => resume() });
+      this.settled = true;
+      this.resolve({ statusCode, headers, stream: this.stream });
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.copy.add(chunk);
+    if (this.chunks) {
+      this.chunks.push(chunk);
+      return true;
+    }
+    // false pauses the service's connection until the stream is read again (resume).
+    return this.stream!.push(chunk);
+  }
+
+  onComplete(): void {
+    this.done();
+    if (this.chunks && this.head) {
+      this.settled = true;
+      this.resolve({ ...this.head, whole: this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks) });
+    } else {
+      this.stream?.push(null);
+    }
+  }
+
+  onError(error: Error): void {
+    this.done();
+    if (!this.settled) {
+      this.settled = true;
+      this.reject(error);
+    } else {
+      this.stream?.destroy(error);
+    }
+  }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('This operation was aborted');
+}
+
+/** Sends the request on, its body streamed or read whole (and copied into `copy`), and reads the answer (copied into `answerCopy`). */
+export async function relay(upstream: Upstream, req: IncomingMessage, copy: BodyCopy, answerCopy: BodyCopy, signal: AbortSignal): Promise<UpstreamAnswer> {
   const length = req.headers['content-length'];
   const hasBody = length !== undefined ? length !== '0' : req.headers['transfer-encoding'] !== undefined;
   if (!hasBody) req.resume();
-  return getGlobalDispatcher().request({
-    origin: upstream.origin,
-    path: `${upstream.basePath}${req.url ?? '/'}`,
-    method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-    headers: forwardedHeaders(req.headers, upstream.host),
-    ...(hasBody ? { body: readsWhole(length) ? await whole(req, copy) : tapped(req, copy) } : {}),
-    signal,
-    // The service decides how long an answer takes (a long poll: 25 s and more).
-    headersTimeout: 0,
-    bodyTimeout: 0,
+  const body = hasBody ? (readsWhole(length) ? await whole(req, copy) : tapped(req, copy)) : undefined;
+  return new Promise((resolve, reject) => {
+    getGlobalDispatcher().dispatch(
+      {
+        origin: upstream.origin,
+        path: `${upstream.basePath}${req.url ?? '/'}`,
+        method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+        headers: forwardedHeaders(req.headers, upstream.host),
+        ...(body !== undefined ? { body } : {}),
+        // The service decides how long an answer takes (a long poll: 25 s and more).
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      },
+      new AnswerReader(answerCopy, signal, resolve, reject),
+    );
   });
 }
 
-/** Streams the upstream's answer to the client (backpressure kept), copying what it passes. */
-export async function pipeAnswer(answer: Dispatcher.ResponseData, req: IncomingMessage, res: ServerResponse, copy: BodyCopy): Promise<void> {
-  if (readsWhole(answer.headers['content-length'])) {
-    const body = await whole(answer.body as AsyncIterable<Buffer>, copy);
-    res.writeHead(answer.statusCode, answerHeaders(answer.headers, req)).end(body);
+/** The answer's whole body (a streamed one read to its end). */
+export async function answerBody(answer: UpstreamAnswer): Promise<Buffer> {
+  if (answer.whole !== undefined) return answer.whole;
+  const chunks: Buffer[] = [];
+  for await (const chunk of answer.stream as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+/** Sends the upstream's answer to the client: a small body in one write, a large one streamed (backpressure kept). */
+export async function pipeAnswer(answer: UpstreamAnswer, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (answer.whole !== undefined) {
+    res.writeHead(answer.statusCode, answerHeaders(answer.headers, req)).end(answer.whole);
     return;
   }
   res.writeHead(answer.statusCode, answerHeaders(answer.headers, req));
-  for await (const chunk of answer.body as AsyncIterable<Buffer>) {
-    copy.add(chunk);
+  for await (const chunk of answer.stream as AsyncIterable<Buffer>) {
     if (!res.write(chunk)) await once(res, 'drain');
   }
   res.end();
 }
 
 /** The answer's headers as the client gets them: everything but this hop's. */
-export function forwardedHeadersOut(headers: Dispatcher.ResponseData['headers']): Record<string, string | string[]> {
+export function forwardedHeadersOut(headers: IncomingHttpHeaders): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) if (value !== undefined && !HOP_BY_HOP.has(name.toLowerCase())) out[name] = value;
   return out;
@@ -158,6 +260,6 @@ export function forwardedHeadersOut(headers: Dispatcher.ResponseData['headers'])
  * body (a 413 to a body too large) closes the connection, as the service's did, so that the client
  * does not send its next request down a line still busy with the last body.
  */
-export function answerHeaders(headers: Dispatcher.ResponseData['headers'], req: IncomingMessage): Record<string, string | string[]> {
+export function answerHeaders(headers: IncomingHttpHeaders, req: IncomingMessage): Record<string, string | string[]> {
   return { ...forwardedHeadersOut(headers), ...(req.complete ? {} : { connection: 'close' }) };
 }

@@ -56,3 +56,14 @@ export function overRounds(results: readonly LoadResult[]): LoadResult {
   const sum = (key: 'non2xx' | 'errors' | 'total') => results.reduce((total, r) => total + r[key], 0);
   return { requestsPerSecond: pick('requestsPerSecond'), p50: pick('p50'), p99: pick('p99'), non2xx: sum('non2xx'), errors: sum('errors'), total: sum('total') };
 }
+
+/**
+ * How fast `a` went next to `b`: the median, over rounds, of the ratio of their rates in the same
+ * round. The servers of a round run seconds apart, so a slow spell of this noisy machine (which
+ * comes and goes over minutes) hits both and cancels out of the round's ratio; a ratio of two
+ * medians taken over all rounds would not cancel it.
+ */
+export function pairedRatio(a: readonly LoadResult[], b: readonly LoadResult[]): number {
+  if (a.length !== b.length || a.length === 0) throw new Error('pairedRatio: both need the same rounds');
+  return median(a.map((round, index) => round.requestsPerSecond / b[index]!.requestsPerSecond));
+}

@@ -8,8 +8,8 @@ const upstream = upstreamOf(process.env.UPSTREAM ?? 'http://127.0.0.1:3000');
 const server = createServer((req, res) => {
   const abort = new AbortController();
   res.on('close', () => res.writableFinished || abort.abort());
-  relay(upstream, req, new BodyCopy(), abort.signal)
-    .then((answer) => pipeAnswer(answer, req, res, new BodyCopy()))
+  relay(upstream, req, new BodyCopy(), new BodyCopy(), abort.signal)
+    .then((answer) => pipeAnswer(answer, req, res))
     .catch(() => res.destroy());
 });
 server.listen(Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1', () => {

@@ -1,10 +1,9 @@
-// Registration: every operation of the description's paths is mounted at its path, with its method,
-// and answered by the handler of its operationId. An operation without a handler stops the stub at
+// Registration: every operation of the description's paths is answered by the handler of its
+// operationId, dispatched by the validator's match. An operation without a handler stops the stub at
 // start-up, named; nothing about an operation is looked up per request.
-import type { Request, RequestHandler, Response, Router } from 'express';
-import { describeOperation, HTTP_METHODS, type OperationSpec } from '../../description/operations.js';
+import type { Request, RequestHandler, Response } from 'express';
+import { describeOperation, type OperationSpec } from '../../description/operations.js';
 import { exactlyOneOf } from './exactly-one-of.js';
-import { expressPath } from './express-path.js';
 import type { ControlHandlerTable, HandlerTable } from './types.js';
 
 /** A description the stub cannot serve (it stops at start-up with this message). */
@@ -20,8 +19,6 @@ export class MissingHandlerError extends DescriptionError {
   }
 }
 
-type Method = (typeof HTTP_METHODS)[number];
-
 interface Answer {
   status: number;
   body?: unknown;
@@ -32,9 +29,6 @@ type AnyHandler = (input: { token: string; path: unknown; query: unknown; body: 
 
 export interface OperationRoute {
   operation: OperationSpec;
-  method: Method;
-  /** The Express path, relative to the mount point. */
-  path: string;
   handler: RequestHandler;
 }
 
@@ -118,14 +112,34 @@ export function operationRoutes(operations: readonly OperationSpec[], handlers: 
     base,
     routes: served.map((operation) => ({
       operation,
-      // describeOperations yields only the HTTP methods it knows.
-      method: operation.method as Method,
-      path: expressPath(operation.path.slice(base.length)) || '/',
       handler: requestHandler(byId[operation.operationId]!, operation.exactlyOneOf && exactlyOneOf(operation.exactlyOneOf)),
     })),
   };
 }
 
-export function mountRoutes(router: Router, routes: readonly OperationRoute[]): void {
-  for (const { method, path, handler } of routes) router.route(path)[method](handler);
+/** What express-openapi-validator's metadata middleware leaves on a request whose path and method it matched. */
+interface MatchedRequest {
+  openapi?: { schema?: { operationId?: string }; pathParams: Record<string, string> };
+}
+
+/**
+ * One layer that answers each request by the operation the validator matched, in the validator's
+ * chain (Prism's route → validate → answer): the path is routed once, by the validator, instead of
+ * again by the router testing every operation's path. A request the validator matched to no
+ * operation passes on (to the not-found handler). `guard` runs first and may refuse the request
+ * (the Chat API's token check); it runs after request validation, so that a malformed request is
+ * reported as such whatever its token.
+ */
+export function dispatchOperations(routes: readonly OperationRoute[], guard?: (req: Request, res: Response) => Error | undefined): RequestHandler {
+  const byOperationId = new Map(routes.map((route) => [route.operation.operationId, route.handler]));
+  return (req, res, next) => {
+    const matched = (req as MatchedRequest).openapi;
+    const handler = matched?.schema?.operationId === undefined ? undefined : byOperationId.get(matched.schema.operationId);
+    if (handler === undefined) return next();
+    // The router gives each layer its own (here empty) params: the operation's are the validator's, decoded and coerced.
+    req.params = matched!.pathParams;
+    const refused = guard?.(req, res);
+    if (refused) return next(refused);
+    return handler(req, res, next);
+  };
 }

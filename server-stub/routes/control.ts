@@ -8,7 +8,7 @@ import type { ChatService } from '../chat.js';
 import type { Channels, ChannelSettings } from '../channels.js';
 import { checkWebhookUrl, ConfigError } from '../config.js';
 import { StubError, BODY_LIMIT_BYTES, Errors } from '../errors.js';
-import { mountRoutes, operationRoutes } from '../handlers/mount.js';
+import { dispatchOperations, operationRoutes } from '../handlers/mount.js';
 import type { ControlHandlerTable, ControlSchema } from '../handlers/types.js';
 import { jsonBody } from '../json-body.js';
 import { validatorMiddleware } from '../openapi.js';
@@ -146,10 +146,7 @@ export function controlRouter(deps: ControlDeps): Router {
   router.use((req, res, next) => {
     api ??= deps.specForValidator().then((spec) => {
       const operations = operationRoutes(describeOperations(spec as OpenApiDocument), controlHandlers(deps));
-      const mounted = Router().use(validatorMiddleware(spec, { validateResponses: deps.validateResponses }));
-      // The description's paths start with /_stub, where this router is mounted.
-      mountRoutes(mounted, operations.routes);
-      return mounted;
+      return Router().use(validatorMiddleware(spec, { validateResponses: deps.validateResponses }), dispatchOperations(operations.routes));
     });
     api.then(
       (mounted) => mounted(req, res, next),

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDescription, type OpenApiDocument } from '../../description/bundle.js';
 import { exactlyOneOf } from '../../server-stub/handlers/exactly-one-of.js';
-import { expressPath } from '../../server-stub/handlers/express-path.js';
 import { MissingHandlerError } from '../../server-stub/index.js';
 import { StubError } from '../../server-stub/errors.js';
 import { expectError, startTestStub } from './helpers.js';
@@ -69,15 +68,6 @@ describe('start-up on another description with the same operations', () => {
     } finally {
       await stub.close();
     }
-  });
-});
-
-describe('expressPath', () => {
-  it('turns OpenAPI path templates into Express route paths', () => {
-    expect(expressPath('/{token}/client/{clientId}/history')).toBe('/:token/client/:clientId/history');
-    expect(expressPath('/{token}')).toBe('/:token');
-    // Literal text the router would read as syntax is escaped; a name that is no identifier is quoted.
-    expect(expressPath('/v1(beta)/{client-id}*')).toBe('/v1\\(beta\\)/:"client-id"\\*');
   });
 });
 
