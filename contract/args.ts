@@ -1,10 +1,9 @@
 // The run command's line, parsed with node:util's parseArgs (strict: an unknown option is an
 // error). The run's options are checked by the engine (options.ts), as for `contractTests()`; this
 // file only knows the flags' spelling and the report files. Bad arguments are a UsageError: exit 2.
-import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_EXAMPLES, DEFAULT_RATE, DEFAULT_TIMEOUT_MS, type ContractRunInput } from './engine/options.js';
 import { PHASES } from './engine/phases.js';
-import { UsageError } from './io.js';
+import { strictArgs, UsageError } from './io.js';
 
 
 export interface ReportFiles {
@@ -71,39 +70,32 @@ function file(name: string, value: string | undefined): string | undefined {
 
 /** The command line as options for the engine, or `'help'`; throws UsageError. */
 export function parseCommandLine(argv: string[]): CommandLine | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        'base-url': { type: 'string' },
-        token: { type: 'string' },
-        'webhook-port': { type: 'string' },
-        'webhook-url': { type: 'string' },
-        'read-only': { type: 'boolean' },
-        stateless: { type: 'boolean' },
-        rate: { type: 'string' },
-        timeout: { type: 'string' },
-        junit: { type: 'string' },
-        json: { type: 'string' },
-        ndjson: { type: 'string' },
-        har: { type: 'string' },
-        replay: { type: 'string' },
-        from: { type: 'string' },
-        phases: { type: 'string' },
-        checks: { type: 'string' },
-        'exclude-checks': { type: 'string' },
-        seed: { type: 'string' },
-        'max-examples': { type: 'string' },
-        'max-response-time': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values } = strictArgs({
+    args: argv,
+    options: {
+      'base-url': { type: 'string' },
+      token: { type: 'string' },
+      'webhook-port': { type: 'string' },
+      'webhook-url': { type: 'string' },
+      'read-only': { type: 'boolean' },
+      stateless: { type: 'boolean' },
+      rate: { type: 'string' },
+      timeout: { type: 'string' },
+      junit: { type: 'string' },
+      json: { type: 'string' },
+      ndjson: { type: 'string' },
+      har: { type: 'string' },
+      replay: { type: 'string' },
+      from: { type: 'string' },
+      phases: { type: 'string' },
+      checks: { type: 'string' },
+      'exclude-checks': { type: 'string' },
+      seed: { type: 'string' },
+      'max-examples': { type: 'string' },
+      'max-response-time': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   if (values.help) return 'help';
   const input: ContractRunInput = {
     baseUrl: values['base-url'],

@@ -1,4 +1,6 @@
-// Where a command writes: stdout and stderr by default, a buffer in tests.
+// Where a command writes: stdout and stderr by default, a buffer in tests; how it reads its arguments.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
 export interface Io {
   out(line: string): void;
   err(line: string): void;
@@ -8,6 +10,15 @@ export const consoleIo: Io = { out: (line) => process.stdout.write(`${line}\n`),
 
 /** A command line the command cannot run: said with the command's usage, exit 2. */
 export class UsageError extends Error {}
+
+/** node:util's parseArgs (strict by default: an unknown option is an error), its errors thrown as UsageErrors. */
+export function strictArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
 
 /**
  * A command's arguments, or the exit code when there is nothing to run: 0 after printing the

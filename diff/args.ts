@@ -1,9 +1,8 @@
 // The command line of `chatapi-contract diff`, parsed with node:util's parseArgs (strict: an
 // unknown option is an error). Bad arguments are a UsageError: exit 2.
-import { parseArgs } from 'node:util';
 import { FORMATS, type Format } from './report.js';
 import type { Level } from './rules.js';
-import { UsageError } from '../contract/io.js';
+import { strictArgs, UsageError } from '../contract/io.js';
 
 
 export const DEFAULT_ROOT = 'openapi/openapi.yaml';
@@ -46,25 +45,18 @@ function oneOf<T extends string>(name: string, raw: string | undefined, allowed:
 }
 
 export function parseDiffArgs(argv: string[]): DiffOptions | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        base: { type: 'string' },
-        root: { type: 'string' },
-        format: { type: 'string' },
-        'fail-on': { type: 'string' },
-        output: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = strictArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      base: { type: 'string' },
+      root: { type: 'string' },
+      format: { type: 'string' },
+      'fail-on': { type: 'string' },
+      output: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   if (values.help) return 'help';
   const options: DiffOptions = {
     root: values.root ?? DEFAULT_ROOT,

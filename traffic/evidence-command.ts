@@ -5,13 +5,12 @@
 // contradicts a mark (or reaches an operation the description lacks); 2: it could not run.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Description } from '../description/index.js';
 import { Router } from '../description/router.js';
 import { chatApiProfile } from '../contract/chatapi/profile.js';
 import { exchangeOf } from '../contract/engine/reporters/har.js';
 import { toolVersion } from '../contract/engine/run.js';
-import { consoleIo, type Io } from '../contract/io.js';
+import { consoleIo, parsedArguments, strictArgs, UsageError, type Io } from '../contract/io.js';
 import { EvidenceCollector } from './evidence.js';
 import { formatEvidenceMarkdown } from './evidence-report.js';
 import { TrafficJudge } from './judge.js';
@@ -38,36 +37,28 @@ answered a request no operation of the description matches); 2 it could not run.
 
 const FORMATS = ['markdown', 'json'] as const;
 
-export async function main(argv: string[], io: Io = consoleIo): Promise<number> {
-  let values;
-  let files: string[];
-  try {
-    const parsed = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { format: { type: 'string', default: 'markdown' }, out: { type: 'string' }, examples: { type: 'string', default: '3' }, help: { type: 'boolean', short: 'h', default: false } } });
-    values = parsed.values;
-    files = parsed.positionals;
-  } catch (error) {
-    io.err(`chatapi-contract evidence: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
+interface EvidenceOptions {
+  files: string[];
+  format: (typeof FORMATS)[number];
+  out?: string;
+  examples: number;
+}
+
+function parseEvidenceArgs(argv: string[]): EvidenceOptions | 'help' {
+  const { values, positionals: files } = strictArgs({ args: argv, allowPositionals: true, options: { format: { type: 'string', default: 'markdown' }, out: { type: 'string' }, examples: { type: 'string', default: '3' }, help: { type: 'boolean', short: 'h', default: false } } });
+  if (values.help) return 'help';
   const examples = Number(values.examples);
-  const problem =
-    files.length === 0
-      ? 'name at least one HAR file'
-      : !(FORMATS as readonly string[]).includes(values.format)
-        ? `--format must be markdown or json, not ${JSON.stringify(values.format)}`
-        : !Number.isInteger(examples) || examples < 1
-          ? '--examples must be a positive integer'
-          : values.out === ''
-            ? '--out needs a file name'
-            : undefined;
-  if (problem) {
-    io.err(`chatapi-contract evidence: ${problem}\n\n${USAGE}`);
-    return 2;
-  }
+  if (files.length === 0) throw new UsageError('name at least one HAR file');
+  if (!(FORMATS as readonly string[]).includes(values.format)) throw new UsageError(`--format must be markdown or json, not ${JSON.stringify(values.format)}`);
+  if (!Number.isInteger(examples) || examples < 1) throw new UsageError('--examples must be a positive integer');
+  if (values.out === '') throw new UsageError('--out needs a file name');
+  return { files, format: values.format as EvidenceOptions['format'], examples, ...(values.out !== undefined ? { out: values.out } : {}) };
+}
+
+export async function main(argv: string[], io: Io = consoleIo): Promise<number> {
+  const options = parsedArguments('chatapi-contract evidence', USAGE, io, () => parseEvidenceArgs(argv));
+  if (typeof options === 'number') return options;
+  const { files, examples } = options;
 
   let entries;
   let description: Description;
@@ -101,19 +92,19 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
   }
   const report = collector.report({ tool: { name: 'chatapi-contract', version: toolVersion() }, description: description.document.info, files });
   // A token learned late (first seen after an earlier entry showed it) is masked in the whole text.
-  const text = judge.masker.text(values.format === 'json' ? JSON.stringify(report, null, 2) : formatEvidenceMarkdown(report));
-  if (values.out === undefined) {
+  const text = judge.masker.text(options.format === 'json' ? JSON.stringify(report, null, 2) : formatEvidenceMarkdown(report));
+  if (options.out === undefined) {
     io.out(text);
     return report.exitCode;
   }
   try {
-    mkdirSync(dirname(values.out), { recursive: true });
-    writeFileSync(values.out, `${text}\n`);
+    mkdirSync(dirname(options.out), { recursive: true });
+    writeFileSync(options.out, `${text}\n`);
   } catch (error) {
-    io.err(`chatapi-contract evidence: cannot write ${values.out}: ${(error as Error).message}`);
+    io.err(`chatapi-contract evidence: cannot write ${options.out}: ${(error as Error).message}`);
     return 2;
   }
   const { summary } = report;
-  io.out(`chatapi-contract evidence: ${summary.contradicted} contradicted, ${summary.confirmed} confirmed, ${summary.unexercised} never exercised of ${summary.marks} marks; written to ${values.out} (exit ${report.exitCode})`);
+  io.out(`chatapi-contract evidence: ${summary.contradicted} contradicted, ${summary.confirmed} confirmed, ${summary.unexercised} never exercised of ${summary.marks} marks; written to ${options.out} (exit ${report.exitCode})`);
   return report.exitCode;
 }

@@ -4,14 +4,13 @@
 // SIGTERM writes its reports and exits 1 if any contract break was seen, 0 if none, 2 when it could
 // not run (a port in use, an upstream that does not answer at start).
 import type { Server } from 'node:http';
-import { parseArgs } from 'node:util';
 import { Description } from '../description/index.js';
 import { Router } from '../description/router.js';
 import { chatApiProfile } from '../contract/chatapi/profile.js';
 import { writeJsonReport, writeJunitReport } from '../contract/engine/reporters/files.js';
 import { HttpClient } from '../contract/engine/http.js';
 import { httpUrl } from '../contract/engine/options.js';
-import { consoleIo, parsedArguments, UsageError, type Io } from '../contract/io.js';
+import { consoleIo, parsedArguments, strictArgs, UsageError, type Io } from '../contract/io.js';
 import { startForwardProxy } from './forward-proxy.js';
 import { upstreamOf } from './http-relay.js';
 import { HarSpool } from './har-spool.js';
@@ -71,29 +70,22 @@ function url(name: string, raw: string): string {
 }
 
 export function parseProxyArgs(argv: string[]): ProxyOptions | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        upstream: { type: 'string' },
-        host: { type: 'string' },
-        port: { type: 'string' },
-        'webhook-port': { type: 'string' },
-        'webhook-forward': { type: 'string' },
-        'webhook-window': { type: 'string' },
-        har: { type: 'string' },
-        json: { type: 'string' },
-        junit: { type: 'string' },
-        enforce: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values } = strictArgs({
+    args: argv,
+    options: {
+      upstream: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'webhook-port': { type: 'string' },
+      'webhook-forward': { type: 'string' },
+      'webhook-window': { type: 'string' },
+      har: { type: 'string' },
+      json: { type: 'string' },
+      junit: { type: 'string' },
+      enforce: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   if (values.help) return 'help';
   if (!values.upstream) throw new UsageError('--upstream is required: the deployment the proxy stands before');
   if (values['webhook-forward'] !== undefined && values['webhook-port'] === undefined) throw new UsageError('--webhook-forward needs --webhook-port: deliveries arrive there');

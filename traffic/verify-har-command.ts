@@ -2,13 +2,12 @@
 // devtools export, Redocly's proxy) the way the proxy judges live traffic: every exchange of the
 // API against its operation, every webhook delivery the HAR marks as one against the webhook, async
 // sends correlated with their deliveries. Exit 0: no contract break; 1: a break; 2: it could not run.
-import { parseArgs } from 'node:util';
 import { Description } from '../description/index.js';
 import { Router } from '../description/router.js';
 import { chatApiProfile } from '../contract/chatapi/profile.js';
 import { exchangeOf } from '../contract/engine/reporters/har.js';
 import { writeJsonReport, writeJunitReport } from '../contract/engine/reporters/files.js';
-import { consoleIo, type Io } from '../contract/io.js';
+import { consoleIo, parsedArguments, strictArgs, UsageError, type Io } from '../contract/io.js';
 import { TrafficJudge } from './judge.js';
 import { chronological, isDelivery, readHarEntries } from './recorded.js';
 import { formatTrafficSummary, trafficReport } from './report.js';
@@ -24,26 +23,26 @@ the API's paths (pages, assets) are passed over; the channel token is masked in 
 
 Exit codes: 0 no contract break in the traffic; 1 a break; 2 a file could not be read.`;
 
+interface VerifyHarOptions {
+  files: string[];
+  json?: string;
+  junit?: string;
+  webhookWindowMs: number;
+}
+
+function parseVerifyHarArgs(argv: string[]): VerifyHarOptions | 'help' {
+  const { values, positionals: files } = strictArgs({ args: argv, allowPositionals: true, options: { json: { type: 'string' }, junit: { type: 'string' }, 'webhook-window': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } } });
+  if (values.help) return 'help';
+  const webhookWindowMs = values['webhook-window'] === undefined ? 30_000 : Number(values['webhook-window']);
+  if (files.length === 0) throw new UsageError('name at least one HAR file');
+  if (!Number.isInteger(webhookWindowMs) || webhookWindowMs <= 0) throw new UsageError('--webhook-window must be a positive integer');
+  return { files, webhookWindowMs, ...(values.json !== undefined ? { json: values.json } : {}), ...(values.junit !== undefined ? { junit: values.junit } : {}) };
+}
+
 export async function main(argv: string[], io: Io = consoleIo): Promise<number> {
-  let values;
-  let files: string[];
-  try {
-    const parsed = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { json: { type: 'string' }, junit: { type: 'string' }, 'webhook-window': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } } });
-    values = parsed.values;
-    files = parsed.positionals;
-  } catch (error) {
-    io.err(`chatapi-contract verify-har: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
-  const window = values['webhook-window'] === undefined ? 30_000 : Number(values['webhook-window']);
-  if (files.length === 0 || !Number.isInteger(window) || window <= 0) {
-    io.err(`chatapi-contract verify-har: ${files.length === 0 ? 'name at least one HAR file' : '--webhook-window must be a positive integer'}\n\n${USAGE}`);
-    return 2;
-  }
+  const options = parsedArguments('chatapi-contract verify-har', USAGE, io, () => parseVerifyHarArgs(argv));
+  if (typeof options === 'number') return options;
+  const { files, webhookWindowMs: window } = options;
   let entries;
   try {
     entries = readHarEntries(files);
@@ -69,8 +68,8 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
   io.out(judge.masker.text(formatTrafficSummary(report)));
   const masked = <T>(value: T): T => JSON.parse(judge.masker.text(JSON.stringify(value))) as T;
   try {
-    if (values.json) writeJsonReport(values.json, masked(report));
-    if (values.junit) writeJunitReport(values.junit, masked(report));
+    if (options.json) writeJsonReport(options.json, masked(report));
+    if (options.junit) writeJunitReport(options.junit, masked(report));
   } catch (error) {
     io.err(`chatapi-contract verify-har: cannot write a report: ${(error as Error).message}`);
     return 2;
