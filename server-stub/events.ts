@@ -1,7 +1,7 @@
 // Events of a client's chat and long polling on them. Waiters are kept per channel and client and
 // woken when the store says the client's events changed (its own writes, or, with a shared store,
 // another process's); each holds exactly one timer, for its long-poll timeout.
-import type { ChatStore, StoredEvent } from './store/types.js';
+import { clientKey, type ChatStore, type StoredEvent } from './store/types.js';
 import { LongPolls } from './long-polls.js';
 import type { ChatEvent } from './types.js';
 
@@ -33,7 +33,6 @@ export function matches(filter: EventFilter, event: StoredEvent): boolean {
   return true;
 }
 
-const key = (token: string, clientId: string) => `${token}\u0000${clientId}`;
 
 export class EventBus {
   private readonly polls = new LongPolls();
@@ -42,7 +41,7 @@ export class EventBus {
 
   /** The client's events changed: its waiters look again. */
   changed(token: string, clientId: string): void {
-    this.polls.changed(key(token, clientId));
+    this.polls.changed(clientKey(token, clientId));
   }
 
   /** Events that match the filter now, oldest first, at most 250. */
@@ -57,7 +56,7 @@ export class EventBus {
   wait(token: string, clientId: string, filter: EventFilter, timeoutMs: number, signal?: AbortSignal): Promise<EventsFound> {
     if (timeoutMs === 0) return this.query(token, clientId, filter);
     return this.polls.wait(
-      key(token, clientId),
+      clientKey(token, clientId),
       timeoutMs,
       async () => {
         const found = await this.query(token, clientId, filter);

@@ -16,7 +16,7 @@ interface Held {
   lookAgain: boolean;
 }
 
-export type HoldCallbacks = Pick<Held, 'take' | 'answerNow' | 'fail'>;
+type HoldCallbacks = Pick<Held, 'take' | 'answerNow' | 'fail'>;
 
 export class LongPolls {
   private readonly held = new Map<string, Set<Held>>();
@@ -28,7 +28,7 @@ export class LongPolls {
    * Holds a poll until `take` has an answer (looked at once now, then after each change of `key`),
    * or `timeoutMs` passes. Returns a cancel function (the client went away).
    */
-  hold(key: string, timeoutMs: number, callbacks: HoldCallbacks): () => void {
+  private hold(key: string, timeoutMs: number, callbacks: HoldCallbacks): () => void {
     let set = this.held.get(key);
     if (!set) this.held.set(key, (set = new Set()));
     const polls = set;

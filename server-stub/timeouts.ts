@@ -3,7 +3,7 @@
 // a timer fires, the timeout is taken from the store first: only the one who takes it fires it, so
 // a timeout fires once however many processes hold a timer for it. A client message, a takeover or
 // a newer timeout replaces it in the store, and a stale timer then finds nothing to take.
-import type { ChatStore, PendingTimeout } from './store/types.js';
+import { clientKey, type ChatStore, type PendingTimeout } from './store/types.js';
 
 export interface TimeoutSchedulerOptions {
   /** Fires a timeout taken from the store. */
@@ -13,7 +13,6 @@ export interface TimeoutSchedulerOptions {
   logError: (line: string) => void;
 }
 
-const key = (token: string, clientId: string) => `${token}\u0000${clientId}`;
 
 export class TimeoutScheduler {
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -28,7 +27,7 @@ export class TimeoutScheduler {
   /** Holds a timer for the timeout (after it is in the store); replaces this process's timer for the client. */
   schedule(timeout: PendingTimeout): void {
     if (this.closed) return;
-    const k = key(timeout.token, timeout.clientId);
+    const k = clientKey(timeout.token, timeout.clientId);
     clearTimeout(this.timers.get(k));
     const timer = setTimeout(() => {
       if (this.timers.get(k) === timer) this.timers.delete(k);
@@ -39,7 +38,7 @@ export class TimeoutScheduler {
 
   /** Drops this process's timer for the client (the store's record is replaced by the caller's unit). */
   cancel(token: string, clientId: string): void {
-    const k = key(token, clientId);
+    const k = clientKey(token, clientId);
     clearTimeout(this.timers.get(k));
     this.timers.delete(k);
   }

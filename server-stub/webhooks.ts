@@ -8,7 +8,7 @@
 import { setMaxListeners } from 'node:events';
 import type { WebhookRetryConfig } from './config.js';
 import type { Log } from './errors.js';
-import { laneKey } from './store/local-deliveries.js';
+import { clientKey } from './store/types.js';
 import type { ChatStore, DeliveryAttempt, LaneClaim, StoredDelivery } from './store/types.js';
 import type { ChatResponse } from './types.js';
 
@@ -104,7 +104,7 @@ export class WebhookDeliverer {
 
   private async claimAndPump(claim: LaneClaim): Promise<void> {
     const { store } = this.options;
-    const key = laneKey(claim.token, claim.clientId);
+    const key = clientKey(claim.token, claim.clientId);
     const abort = this.abort;
     try {
       if (!(await store.claimLane(claim))) return;

@@ -23,14 +23,10 @@ const readsWhole = (contentLength: string | string[] | undefined) => typeof cont
 /** Headers that belong to one connection (RFC 9110 § 7.6.1), never forwarded. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
+/** A request's headers as the next hop gets them: this hop's own left out, the Host the upstream's. */
 export function forwardedHeaders(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>, upstreamHost: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name.toLowerCase()) || name.toLowerCase() === 'host') continue;
-    out[name] = value;
-  }
-  out.host = upstreamHost;
-  return out;
+  const { host: _host, ...out } = forwardedHeadersOut(headers);
+  return { ...out, host: upstreamHost };
 }
 
 /** Flat, lower-cased headers for the record (repeated ones joined). */
@@ -57,7 +53,7 @@ export class BodyCopy {
   /** The body as text, its content encoding undone (undefined when it cannot be: cut, or not an encoding we know). */
   text(contentEncoding: string | undefined): string | undefined {
     if (this.cut) return undefined;
-    const bytes = Buffer.concat(this.chunks);
+    const bytes = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
     try {
       switch ((contentEncoding ?? 'identity').trim().toLowerCase()) {
         case 'identity':
@@ -249,7 +245,7 @@ export async function pipeAnswer(answer: UpstreamAnswer, req: IncomingMessage, r
 }
 
 /** The answer's headers as the client gets them: everything but this hop's. */
-export function forwardedHeadersOut(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+export function forwardedHeadersOut(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) if (value !== undefined && !HOP_BY_HOP.has(name.toLowerCase())) out[name] = value;
   return out;

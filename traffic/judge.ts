@@ -10,7 +10,7 @@ import { decodedOrUndefined } from '../description/percent-escapes.js';
 import type { RouteMatch, Router } from '../description/router.js';
 import type { SchemaValidator } from '../description/schemas.js';
 import { bodyViolations, judgeDelivery } from '../client/webhook/receiver.js';
-import type { Exchange } from '../contract/engine/exchange.js';
+import { requestBodyText, type Exchange } from '../contract/engine/exchange.js';
 import { identified, type Finding } from '../contract/engine/findings.js';
 import type { CheckSelection } from '../contract/engine/judges.js';
 import type { ApiProfile } from '../contract/engine/profile.js';
@@ -101,9 +101,15 @@ export class TrafficJudge {
   private readonly statuses: Coverage['statuses'] = {};
   private readonly labels: Coverage['labels'] = {};
   private readonly webhook?: OperationSpec;
+  /** Where the credential stands in each path template that has it (segment indexes). */
+  private readonly credentialIndexes: number[];
 
   constructor(private readonly options: TrafficJudgeOptions) {
     this.webhook = options.operations.find((op) => op.kind === 'webhook' && op.requestBody);
+    this.credentialIndexes = options.operations
+      .filter((op) => op.kind === 'path')
+      .map((op) => op.path.split('/').indexOf(`{${options.profile.credential.name}}`))
+      .filter((index) => index > 0);
   }
 
   private count(operationId: string, status: number | undefined, body: unknown, kind: 'path' | 'webhook', promised: boolean): void {
@@ -166,12 +172,8 @@ export class TrafficJudge {
 
   /** The credential's place in any template whose literal prefix the path shares (a wrong method, an unknown tail). */
   private credentialSegments(pathname: string): string[] {
-    const { credential } = this.options.profile;
     const segments = pathname.split('/');
-    return this.options.operations
-      .filter((op) => op.kind === 'path')
-      .map((op) => op.path.split('/').indexOf(`{${credential.name}}`))
-      .filter((index) => index > 0)
+    return this.credentialIndexes
       .map((index) => segments[index] ?? '')
       .filter((segment) => segment !== '');
   }
@@ -212,7 +214,7 @@ export class TrafficJudge {
     const exchange = raw;
     const webhook = this.webhook;
     const findings: Finding[] = [];
-    const body = exchange.request.rawBody ?? (exchange.request.body !== undefined ? JSON.stringify(exchange.request.body) : '');
+    const body = requestBodyText(exchange.request) ?? '';
     let json: unknown;
     if (webhook?.requestBody) {
       const pointer = webhook.requestBody.schemaPointer;

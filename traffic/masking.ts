@@ -61,8 +61,10 @@ export class SecretMasker {
   }
 
   response(response: ResponseRecord): ResponseRecord {
-    const masked: ResponseRecord = { ...response, headers: this.headers(response.headers) ?? {}, text: this.bodyText(response.text) };
-    if (response.json !== undefined) masked.json = this.json(response.json);
+    // A JSON body is masked once, its text written from the masked value (as bodyText would write it).
+    const json = response.json !== undefined ? this.json(response.json) : undefined;
+    const masked: ResponseRecord = { ...response, headers: this.headers(response.headers) ?? {}, text: json !== undefined ? JSON.stringify(json) : this.bodyText(response.text) };
+    if (json !== undefined) masked.json = json;
     return masked;
   }
 

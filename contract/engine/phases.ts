@@ -12,6 +12,3 @@ export enum Phase {
 
 export const PHASES: readonly Phase[] = [Phase.Examples, Phase.Coverage, Phase.Fuzz, Phase.Stateful];
 
-export function isPhase(name: string): name is Phase {
-  return (PHASES as readonly string[]).includes(name);
-}

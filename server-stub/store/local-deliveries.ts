@@ -2,7 +2,7 @@
 // order, a lane per client with its pending ones in seq order, the lanes claimed by this process,
 // and the bounded lists of delivered and failed ones. The SQLite store persists each change through
 // `persist`; the Redis store has its own, shared, implementation.
-import type { DeliveryFilter, LaneClaim, StoredDelivery } from './types.js';
+import { clientKey, type DeliveryFilter, type LaneClaim, type StoredDelivery } from './types.js';
 
 export interface DeliveryLimits {
   /** Delivered deliveries kept for the control API (the oldest are forgotten first). */
@@ -18,7 +18,8 @@ export interface DeliveryPersistence {
   delete(ids: readonly string[]): void;
 }
 
-export const laneKey = (token: string, clientId: string): string => `${token}\u0000${clientId}`;
+/** The log line for failed deliveries dropped past the kept limit (every store says it alike). */
+export const forgottenLine = (count: number, max: number): string => `chatapi stub: ${count} failed webhook deliveries forgotten (more than ${max} kept)`;
 
 export function matchesDelivery(filter: DeliveryFilter, d: StoredDelivery): boolean {
   return (
@@ -27,6 +28,19 @@ export function matchesDelivery(filter: DeliveryFilter, d: StoredDelivery): bool
     (filter.state === undefined || d.state === filter.state) &&
     (filter.questionId === undefined || d.questionIds.includes(filter.questionId))
   );
+}
+
+/** Which deliveries a replay takes: the failed ones, of one channel or all, by id or all. */
+export function replaySelection(failed: readonly StoredDelivery[], selection: { ids?: readonly string[] }): StoredDelivery[] {
+  const wanted = selection.ids === undefined ? undefined : new Set(selection.ids);
+  return failed.filter((d) => wanted === undefined || wanted.has(d.id));
+}
+
+/** A failed delivery made pending again: a new round of attempts, the old ones kept. */
+export function reopen(delivery: StoredDelivery): void {
+  delivery.state = 'pending';
+  delivery.roundStart = delivery.attempts.length;
+  delete delivery.error;
 }
 
 export class LocalDeliveries {
@@ -57,7 +71,7 @@ export class LocalDeliveries {
   }
 
   private laneOf(delivery: StoredDelivery): StoredDelivery[] {
-    const key = laneKey(delivery.token, delivery.clientId);
+    const key = clientKey(delivery.token, delivery.clientId);
     let lane = this.lanes.get(key);
     if (!lane) this.lanes.set(key, (lane = []));
     return lane;
@@ -78,18 +92,18 @@ export class LocalDeliveries {
   }
 
   claim({ token, clientId }: LaneClaim): boolean {
-    const key = laneKey(token, clientId);
+    const key = clientKey(token, clientId);
     if (this.claimed.has(key)) return false;
     this.claimed.add(key);
     return true;
   }
 
   head({ token, clientId }: LaneClaim): StoredDelivery | undefined {
-    return this.lanes.get(laneKey(token, clientId))?.[0];
+    return this.lanes.get(clientKey(token, clientId))?.[0];
   }
 
   release({ token, clientId }: LaneClaim): boolean {
-    const key = laneKey(token, clientId);
+    const key = clientKey(token, clientId);
     if ((this.lanes.get(key)?.length ?? 0) > 0) return false;
     this.lanes.delete(key);
     this.claimed.delete(key);
@@ -103,7 +117,7 @@ export class LocalDeliveries {
     if (kept !== delivery) Object.assign(kept, delivery);
     this.persist?.save(kept);
     if (kept.state === 'pending') return;
-    const lane = this.lanes.get(laneKey(kept.token, kept.clientId)) ?? [];
+    const lane = this.lanes.get(clientKey(kept.token, kept.clientId)) ?? [];
     const at = lane.indexOf(kept);
     if (at >= 0) lane.splice(at, 1);
     this.finish(kept);
@@ -133,16 +147,13 @@ export class LocalDeliveries {
   }
 
   replay(selection: { ids?: readonly string[]; token?: string }): StoredDelivery[] {
-    const wanted = selection.ids === undefined ? undefined : new Set(selection.ids);
-    const replayed = this.list({ token: selection.token, state: 'failed' }).filter((d) => wanted === undefined || wanted.has(d.id));
+    const replayed = replaySelection(this.list({ token: selection.token, state: 'failed' }), selection);
     for (const delivery of replayed) {
-      delivery.state = 'pending';
-      delivery.roundStart = delivery.attempts.length;
-      delete delivery.error;
+      reopen(delivery);
       this.persist?.save(delivery);
       // In seq order; a head being attempted stays first (its attempt cannot be taken back).
       const lane = this.laneOf(delivery);
-      const key = laneKey(delivery.token, delivery.clientId);
+      const key = clientKey(delivery.token, delivery.clientId);
       const from = this.claimed.has(key) && lane.length > 0 ? 1 : 0;
       let at = lane.length;
       while (at > from && lane[at - 1]!.seq > delivery.seq) at--;
@@ -169,7 +180,7 @@ export class LocalDeliveries {
     if (ids.length === 0) return;
     const gone = new Set(ids);
     for (const id of ids) this.all.delete(id);
-    this.lanes.delete(laneKey(token, clientId));
+    this.lanes.delete(clientKey(token, clientId));
     this.delivered = this.delivered.filter((id) => !gone.has(id));
     this.failed = this.failed.filter((id) => !gone.has(id));
     this.persist?.delete(ids);

@@ -1,11 +1,15 @@
 // The webhook lanes of a store that one process owns (memory, SQLite), as ChatStore methods: the
 // deliveries live in a LocalDeliveries, and a claim never lapses (no other process could take it).
 import type { LocalDeliveries } from './local-deliveries.js';
-import type { DeliveryFilter, LaneClaim, StoreListener, StoredDelivery } from './types.js';
+import { NO_LISTENER, type DeliveryFilter, type LaneClaim, type StoreListener, type StoredDelivery } from './types.js';
 
 export abstract class LocalLanes {
   protected abstract readonly deliveries: LocalDeliveries;
-  protected abstract listener: StoreListener;
+  protected listener: StoreListener = NO_LISTENER;
+
+  listen(listener: StoreListener): void {
+    this.listener = listener;
+  }
 
   listDeliveries(filter?: DeliveryFilter): Promise<StoredDelivery[]> {
     return Promise.resolve(this.deliveries.list(filter));

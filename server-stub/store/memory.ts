@@ -2,22 +2,23 @@
 // event lists and a bounded number of clients per channel, so that a long load test cannot exhaust
 // memory. Every call resolves at once; a unit's writes are applied together at commit.
 import type { ChatState, MessageStatus } from '../types.js';
-import { DEFAULT_DELIVERY_LIMITS, LocalDeliveries, type DeliveryLimits } from './local-deliveries.js';
+import { ChannelClock } from '../clock.js';
+import { DEFAULT_DELIVERY_LIMITS, forgottenLine, LocalDeliveries, type DeliveryLimits } from './local-deliveries.js';
 import { LocalLanes } from './local-lanes.js';
-import type {
-  ChannelSettings,
-  ChatStore,
-  ConversationState,
-  DeskClient,
-  HeldConversation,
-  PendingTimeout,
-  StatusUpdate,
-  StatusUpdateResult,
-  StoreListener,
-  StoreUnit,
-  StoredDelivery,
-  StoredEvent,
-  StoredMessage,
+import {
+  clientKey,
+  type ChannelSettings,
+  type ChatStore,
+  type ConversationState,
+  type DeskClient,
+  type HeldConversation,
+  type PendingTimeout,
+  type StatusUpdate,
+  type StatusUpdateResult,
+  type StoreUnit,
+  type StoredDelivery,
+  type StoredEvent,
+  type StoredMessage,
 } from './types.js';
 
 export interface StoreLimits {
@@ -59,12 +60,10 @@ interface Channel {
   /** The client written last (the Map's last key): writing it again moves nothing. */
   latestClient?: ClientRecord;
   version: number;
-  latest: number;
   settings: Partial<ChannelSettings>;
 }
 
 const isOutgoing = (message: StoredMessage) => message.author === 'BOT' || message.author === 'OPERATOR';
-const timeoutKey = (token: string, clientId: string) => `${token}\u0000${clientId}`;
 
 /** First index whose ts is >= ts (items sorted by ts). */
 function lowerBound(items: readonly { ts: number }[], ts: number): number {
@@ -78,7 +77,6 @@ function lowerBound(items: readonly { ts: number }[], ts: number): number {
   return low;
 }
 
-const NO_LISTENER: StoreListener = { events: () => undefined, desk: () => undefined, deliveries: () => undefined };
 
 /** The writes of a unit, applied in order at commit (closures: a few small allocations per request). */
 class MemoryUnit implements StoreUnit {
@@ -128,20 +126,17 @@ export class MemoryStore extends LocalLanes implements ChatStore {
   readonly kind: 'memory' | 'sqlite' = 'memory';
   private readonly channels = new Map<string, Channel>();
   private readonly timeouts = new Map<string, PendingTimeout>();
+  /** Event times per channel: max(now, last + 1), so that two events of a channel never share one. */
+  private readonly clock = new ChannelClock();
   protected readonly deliveries: LocalDeliveries;
   private readonly limits: StoreLimits;
-  protected listener: StoreListener = NO_LISTENER;
 
   constructor(limits: Partial<StoreLimits> = {}, options: Omit<LocalStoreOptions, 'limits'> = {}) {
     super();
     this.limits = { ...DEFAULT_LIMITS, ...limits };
     this.deliveries = new LocalDeliveries({ ...DEFAULT_DELIVERY_LIMITS, ...options.deliveries }, undefined, (count, max) =>
-      options.logError?.(`chatapi stub: ${count} failed webhook deliveries forgotten (more than ${max} kept)`),
+      options.logError?.(forgottenLine(count, max)),
     );
-  }
-
-  listen(listener: StoreListener): void {
-    this.listener = listener;
   }
 
   unit(): StoreUnit {
@@ -150,7 +145,7 @@ export class MemoryStore extends LocalLanes implements ChatStore {
 
   private channel(token: string): Channel {
     let channel = this.channels.get(token);
-    if (!channel) this.channels.set(token, (channel = { clients: new Map(), desk: new Set(), version: 0, latest: 0, settings: {} }));
+    if (!channel) this.channels.set(token, (channel = { clients: new Map(), desk: new Set(), version: 0, settings: {} }));
     return channel;
   }
 
@@ -188,7 +183,7 @@ export class MemoryStore extends LocalLanes implements ChatStore {
       channel.version++;
       this.listener.desk(token);
     }
-    this.timeouts.delete(timeoutKey(token, clientId));
+    this.timeouts.delete(clientKey(token, clientId));
     this.deliveries.forgetClient(token, clientId);
   }
 
@@ -197,14 +192,8 @@ export class MemoryStore extends LocalLanes implements ChatStore {
     return this.channels.get(token)?.clients.size ?? 0;
   }
 
-  private seen(token: string, ts: number): void {
-    const channel = this.channel(token);
-    if (ts > channel.latest) channel.latest = ts;
-  }
-
   appendMessageNow(token: string, clientId: string, message: StoredMessage): void {
     const record = this.record(token, clientId);
-    this.seen(token, message.ts);
     record.messages.push(message);
     if (isOutgoing(message)) {
       record.outgoing.set(message.questionId, message);
@@ -224,7 +213,6 @@ export class MemoryStore extends LocalLanes implements ChatStore {
 
   appendEventNow(token: string, clientId: string, event: StoredEvent): void {
     const events = this.record(token, clientId).events;
-    this.seen(token, event.ts);
     events.push(event);
     const { maxEventsPerClient: max } = this.limits;
     if (events.length > max + Math.ceil(max / 10)) events.splice(0, events.length - max);
@@ -233,7 +221,7 @@ export class MemoryStore extends LocalLanes implements ChatStore {
 
   setTimeoutNow(token: string, clientId: string, timeout: PendingTimeout | null): void {
     const record = this.record(token, clientId);
-    const key = timeoutKey(token, clientId);
+    const key = clientKey(token, clientId);
     if (timeout) {
       record.timeout = timeout;
       this.timeouts.set(key, timeout);
@@ -258,15 +246,7 @@ export class MemoryStore extends LocalLanes implements ChatStore {
   }
 
   timestamps(token: string, count: number): Promise<number[]> {
-    const channel = this.channel(token);
-    const now = Date.now();
-    const times: number[] = [];
-    for (let i = 0; i < count; i++) {
-      // max(now, last + 1): two events of a channel never share a time.
-      channel.latest = now > channel.latest ? now : channel.latest + 1;
-      times.push(channel.latest);
-    }
-    return Promise.resolve(times);
+    return Promise.resolve(Array.from({ length: count }, () => this.clock.next(token)));
   }
 
   conversation(token: string, clientId: string): Promise<ConversationState> {
@@ -368,7 +348,7 @@ export class MemoryStore extends LocalLanes implements ChatStore {
   }
 
   takeTimeout(token: string, clientId: string, id?: string): Promise<PendingTimeout | undefined> {
-    const key = timeoutKey(token, clientId);
+    const key = clientKey(token, clientId);
     const timeout = this.timeouts.get(key);
     if (!timeout || (id !== undefined && timeout.id !== id)) return Promise.resolve(undefined);
     this.timeouts.delete(key);
@@ -398,9 +378,10 @@ export class MemoryStore extends LocalLanes implements ChatStore {
   clear(): Promise<void> {
     // Desk versions only grow, so that a console's `after` from before a reset is still in the past.
     for (const [token, channel] of this.channels) {
-      this.channels.set(token, { clients: new Map(), desk: new Set(), version: channel.version + 1, latest: 0, settings: {} });
+      this.channels.set(token, { clients: new Map(), desk: new Set(), version: channel.version + 1, settings: {} });
     }
     this.timeouts.clear();
+    this.clock.reset();
     this.deliveries.clear();
     return Promise.resolve();
   }

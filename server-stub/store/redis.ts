@@ -20,10 +20,12 @@ import { hostname } from 'node:os';
 import { createClient, ErrorReply } from 'redis';
 import { ConfigError } from '../config.js';
 import type { ChatState, MessageStatus } from '../types.js';
-import { DEFAULT_DELIVERY_LIMITS, matchesDelivery, type DeliveryLimits } from './local-deliveries.js';
+import { DEFAULT_DELIVERY_LIMITS, forgottenLine, matchesDelivery, reopen, replaySelection, type DeliveryLimits } from './local-deliveries.js';
 import { DEFAULT_LIMITS, type StoreLimits } from './memory.js';
 import { SCRIPTS, type ScriptName } from './redis-scripts.js';
 import {
+  clientKey,
+  NO_LISTENER,
   StoreUnavailableError,
   type ChannelSettings,
   type ChatStore,
@@ -141,7 +143,7 @@ class RedisUnit implements StoreUnit {
   }
   appendEvent(token: string, clientId: string, event: StoredEvent): void {
     this.op('ev', token, clientId, String(event.ts), JSON.stringify(event));
-    this.events.set(`${token}\u0000${clientId}`, [token, clientId]);
+    this.events.set(clientKey(token, clientId), [token, clientId]);
   }
   setSession(token: string, clientId: string, open: boolean): void {
     this.op('sess', token, clientId, open ? '1' : '0');
@@ -181,7 +183,7 @@ export class RedisStore implements ChatStore {
   /** This process's name in the consumer group and on the lanes it holds. */
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly laneTtlMs: number;
-  private listener: StoreListener = { events: () => undefined, desk: () => undefined, deliveries: () => undefined };
+  private listener: StoreListener = NO_LISTENER;
   private readers: Client[] = [];
   private closed = false;
   private down = false;
@@ -542,7 +544,7 @@ export class RedisStore implements ChatStore {
         const dropped = Number(await this.run('SAVE_DELIVERY', [enc(d.token), d.clientId, d.id, JSON.stringify(record), d.state, String(max)]));
         if (d.state === 'failed') forgotten += dropped;
       }
-      if (forgotten > 0) this.options.logError?.(`chatapi stub: ${forgotten} failed webhook deliveries forgotten (more than ${this.deliveryLimits.maxFailed} kept)`);
+      if (forgotten > 0) this.options.logError?.(forgottenLine(forgotten, this.deliveryLimits.maxFailed));
     });
   }
 
@@ -552,12 +554,9 @@ export class RedisStore implements ChatStore {
 
   replayDeliveries(selection: { ids?: readonly string[]; token?: string }): Promise<StoredDelivery[]> {
     return this.guard(async () => {
-      const wanted = selection.ids === undefined ? undefined : new Set(selection.ids);
-      const replayed = (await this.listDeliveries({ token: selection.token, state: 'failed' })).filter((d) => wanted === undefined || wanted.has(d.id));
+      const replayed = replaySelection(await this.listDeliveries({ token: selection.token, state: 'failed' }), selection);
       for (const delivery of replayed) {
-        delivery.state = 'pending';
-        delivery.roundStart = delivery.attempts.length;
-        delete delivery.error;
+        reopen(delivery);
         const { seq: _seq, ...record } = delivery;
         await this.run('REPLAY_DELIVERY', [enc(delivery.token), delivery.clientId, delivery.id, JSON.stringify(record), delivery.token, delivery.clientId]);
       }

@@ -13,24 +13,24 @@ import { packageRoot } from '../../description/bundle.js';
 import { ConfigError } from '../config.js';
 import { ChannelClock } from '../clock.js';
 import type { ChatState, MessageStatus } from '../types.js';
-import { DEFAULT_DELIVERY_LIMITS, LocalDeliveries } from './local-deliveries.js';
+import { DEFAULT_DELIVERY_LIMITS, forgottenLine, LocalDeliveries } from './local-deliveries.js';
 import { LocalLanes } from './local-lanes.js';
 import { DEFAULT_LIMITS, type LocalStoreOptions, type StoreLimits } from './memory.js';
-import type {
-  ChannelSettings,
-  ChatStore,
-  ConversationState,
-  DeskClient,
-  HeldConversation,
-  LaneClaim,
-  PendingTimeout,
-  StatusUpdate,
-  StatusUpdateResult,
-  StoreListener,
-  StoreUnit,
-  StoredDelivery,
-  StoredEvent,
-  StoredMessage,
+import {
+  clientKey,
+  type ChannelSettings,
+  type ChatStore,
+  type ConversationState,
+  type DeskClient,
+  type HeldConversation,
+  type LaneClaim,
+  type PendingTimeout,
+  type StatusUpdate,
+  type StatusUpdateResult,
+  type StoreUnit,
+  type StoredDelivery,
+  type StoredEvent,
+  type StoredMessage,
 } from './types.js';
 
 /** The SQLite file cannot be used: said in one line at start-up, naming the setting and the path. */
@@ -234,7 +234,6 @@ function prepareStatements(db: Db) {
 
 type Statements = ReturnType<typeof prepareStatements>;
 
-const NO_LISTENER: StoreListener = { events: () => undefined, desk: () => undefined, deliveries: () => undefined };
 
 /** A unit's writes, run in one transaction at commit; what they change is told once it is committed. */
 class SqliteUnit implements StoreUnit {
@@ -252,7 +251,7 @@ class SqliteUnit implements StoreUnit {
     this.writes.push(() => this.store.appendMessageNow(token, clientId, message));
   }
   appendEvent(token: string, clientId: string, event: StoredEvent): void {
-    this.events.set(`${token}\u0000${clientId}`, [token, clientId]);
+    this.events.set(clientKey(token, clientId), [token, clientId]);
     this.writes.push(() => this.store.appendEventNow(token, clientId, event));
   }
   setSession(token: string, clientId: string, open: boolean): void {
@@ -275,7 +274,7 @@ class SqliteUnit implements StoreUnit {
     this.writes.push(() => this.store.touchDeskNow(token, clientId));
   }
   enqueueDelivery(delivery: Omit<StoredDelivery, 'seq'>): void {
-    this.lanes.set(`${delivery.token}\u0000${delivery.clientId}`, { token: delivery.token, clientId: delivery.clientId });
+    this.lanes.set(clientKey(delivery.token, delivery.clientId), { token: delivery.token, clientId: delivery.clientId });
     this.writes.push(() => this.store.enqueueNow(delivery));
   }
   commit(): Promise<void> {
@@ -300,7 +299,6 @@ export class SqliteStore extends LocalLanes implements ChatStore {
   private readonly limits: StoreLimits;
   private readonly clock: ChannelClock;
   protected readonly deliveries: LocalDeliveries;
-  protected listener: StoreListener = NO_LISTENER;
 
   constructor(
     private readonly db: Db,
@@ -320,13 +318,9 @@ export class SqliteStore extends LocalLanes implements ChatStore {
         save: (delivery) => this.s.saveDelivery.run(delivery.id, delivery.seq, JSON.stringify(delivery)),
         delete: (ids) => this.inTransaction(ids.map((id) => () => this.s.deleteDelivery.run(id))),
       },
-      (count, max) => options.logError?.(`chatapi stub: ${count} failed webhook deliveries forgotten (more than ${max} kept)`),
+      (count, max) => options.logError?.(forgottenLine(count, max)),
     );
     this.deliveries.load(this.s.deliveries.all().map((row) => JSON.parse(row.body) as StoredDelivery));
-  }
-
-  listen(listener: StoreListener): void {
-    this.listener = listener;
   }
 
   unit(): StoreUnit {

@@ -131,6 +131,12 @@ export interface StoreListener {
   deliveries(claim: LaneClaim): void;
 }
 
+/** One client of one channel as a key (for maps of lanes, timeouts, waiters, changed clients). */
+export const clientKey = (token: string, clientId: string): string => `${token}\u0000${clientId}`;
+
+/** A store's listener until `listen` is called: nothing is told. */
+export const NO_LISTENER: StoreListener = { events: () => undefined, desk: () => undefined, deliveries: () => undefined };
+
 /** The writes of one entry point, committed together. */
 export interface StoreUnit {
   /** Appends a message (messages arrive in `ts` order); makes the client the channel's most recently active. */
