@@ -66,8 +66,10 @@ export function inSequence(handlers: readonly RequestHandler[]): RequestHandler 
       const handler = handlers[index++];
       if (!handler) return next();
       try {
-        // The validator's middlewares return promises that already pass their errors to `step`.
-        void handler(req, res, step);
+        const result: unknown = handler(req, res, step);
+        // As Express 5 does for a layer: a handler's rejected promise (an async operation's
+        // StubError) goes to the error handler.
+        if (result instanceof Promise) result.catch((error: unknown) => next(error ?? new Error('rejected promise')));
       } catch (thrown) {
         next(thrown);
       }
@@ -89,20 +91,17 @@ export function createApp(deps: AppDeps): Express {
   // What every request passes first, as one router layer (each layer costs a match and a dispatch).
   app.use(inSequence([cors, rejectLongRequestTargets(deps.limits), rejectMalformedEscapes(), ...(deps.logRequest ? [requestLogger(deps.logRequest)] : [])]));
 
-  // The Chat API first: it is the hot path, and its requests then pass no other router.
-  const chatApi = express.Router();
-  // The JSON parser goes before the validator (which reads req.body). They run as one router layer:
-  // each layer costs the router a match and a dispatch on every request.
-  chatApi.use(inSequence([jsonBody(BODY_LIMIT_BYTES), ...validatorMiddleware(deps.chatApiSpec, { validateResponses: config.validateResponses })]));
-  chatApi.use(
-    dispatchOperations(operations.routes, (req, res) => {
-      const token = tokens.match(String(req.params.token));
-      if (token === undefined) return Errors.unknownToken();
-      res.locals.token = token;
-      return undefined;
-    }),
-  );
-  app.use(operations.base, chatApi);
+  // The Chat API first: it is the hot path, and its requests then pass no other layer. Body parser,
+  // validator (which reads req.body) and the dispatch to the matched operation run as one layer
+  // mounted at the API's base: each router layer, and a nested router most of all, costs a match
+  // and a dispatch on every request.
+  const dispatch = dispatchOperations(operations.routes, (req, res) => {
+    const token = tokens.match(String(req.params.token));
+    if (token === undefined) return Errors.unknownToken();
+    res.locals.token = token;
+    return undefined;
+  });
+  app.use(operations.base, inSequence([jsonBody(BODY_LIMIT_BYTES), ...validatorMiddleware(deps.chatApiSpec, { validateResponses: config.validateResponses }), dispatch]));
 
   app.use(staticRoutes(tokens.tokens, deps.control.yaml));
   app.use('/_stub', controlRouter({ ...deps.control, chat, validateResponses: config.validateResponses, longPollMs: () => config.longPollMs }));

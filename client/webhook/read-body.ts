@@ -57,37 +57,44 @@ const tooLarge = (limitBytes: number): BodyProblem => ({ kind: 'too_large', limi
  * destroyed: a socket closed with unread data is reset, and a reset can make the sender lose the
  * answer (a 413 it should see). The promise settles as soon as the outcome is known.
  */
-export function readBody(request: IncomingMessage, { limitBytes }: ReadBodyOptions): Promise<BodyRead> {
+export function readBody(request: IncomingMessage, options: ReadBodyOptions): Promise<BodyRead> {
+  return new Promise((resolve) => readBodyThen(request, options, resolve));
+}
+
+/**
+ * `readBody` for a hot path: `done` is called once, with what the promise would hold, and no
+ * promise or microtask is made (the stub reads a body on nearly every request).
+ */
+export function readBodyThen(request: IncomingMessage, { limitBytes }: ReadBodyOptions, done: (read: BodyRead) => void): void {
   const refused = headerProblem(request, limitBytes);
   if (refused) {
     request.resume();
-    return Promise.resolve(problem(refused));
+    return done(problem(refused));
   }
   const declared = request.headers['content-length'] === undefined ? undefined : Number(request.headers['content-length']);
-  return new Promise((resolve) => {
-    let chunks: Buffer[] = [];
-    let received = 0;
-    let settled = false;
-    const settle = (read: BodyRead) => {
-      if (settled) return;
-      settled = true;
-      chunks = [];
-      resolve(read);
-    };
-    request.on('data', (chunk: Buffer) => {
-      if (settled) return; // draining past the limit
-      received += chunk.length;
-      if (received > limitBytes) settle(problem(tooLarge(limitBytes)));
-      else chunks.push(chunk);
-    });
-    request.on('end', () => {
-      if (declared !== undefined && declared !== received) {
-        return settle(problem({ kind: 'size_mismatch', declared, received, message: `got ${received} bytes of the ${declared} the content-length announced` }));
-      }
-      settle({ ok: true, bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received) });
-    });
-    // The sender hung up halfway: Node reports it as an error ("aborted"), then closes the stream.
-    request.on('error', (error) => settle(problem({ kind: 'aborted', message: `the request was aborted (${error.message})` })));
-    request.on('close', () => settle(problem({ kind: 'aborted', message: 'the request was aborted' })));
+  let chunks: Buffer[] = [];
+  let received = 0;
+  let settled = false;
+  const settle = (read: BodyRead) => {
+    if (settled) return;
+    settled = true;
+    chunks = [];
+    done(read);
+  };
+  request.on('data', (chunk: Buffer) => {
+    if (settled) return; // draining past the limit
+    received += chunk.length;
+    if (received > limitBytes) settle(problem(tooLarge(limitBytes)));
+    else chunks.push(chunk);
   });
+  request.on('end', () => {
+    if (declared !== undefined && declared !== received) {
+      return settle(problem({ kind: 'size_mismatch', declared, received, message: `got ${received} bytes of the ${declared} the content-length announced` }));
+    }
+    settle({ ok: true, bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received) });
+  });
+  // The sender hung up halfway: the stream closes before its end. (Node emits an "aborted" error
+  // first only to a request that has error listeners; with none, 'close' is the one signal, and
+  // a listener fewer is measurably cheaper on every request.)
+  request.on('close', () => settle(problem({ kind: 'aborted', message: 'the request was aborted' })));
 }
