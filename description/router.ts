@@ -26,6 +26,8 @@ function escapeRegExp(text: string): string {
 
 export class Router {
   private readonly routes: Route[];
+  /** The routes of each method (lower case), in the same order. */
+  private readonly byMethod = new Map<string, Route[]>();
   /** What every path template starts with before its first parameter (`/chatapi/`): the API's space. */
   readonly prefix: string;
 
@@ -43,6 +45,10 @@ export class Router {
         return { op, pattern: new RegExp(`^${source.join('')}/?$`), names, literal: op.path.replace(/\{[^}]+\}/g, '').length };
       })
       .sort((a, b) => b.literal - a.literal);
+    for (const route of this.routes) {
+      const same = this.byMethod.get(route.op.method) ?? this.byMethod.set(route.op.method, []).get(route.op.method)!;
+      same.push(route);
+    }
     const heads = operations.filter((op) => op.kind === 'path').map((op) => op.path.split('{')[0]!);
     this.prefix = heads.reduce((common, head) => {
       let i = 0;
@@ -53,18 +59,16 @@ export class Router {
 
   match(method: string, pathname: string): RouteMatch {
     if (!pathname.startsWith(this.prefix)) return { kind: 'outside' };
-    const matched = this.routes.flatMap((route) => {
+    // The method's own templates first, most specific first: on the usual request the first match
+    // is the answer, and the other methods' patterns are never run.
+    for (const route of this.byMethod.get(method.toLowerCase()) ?? []) {
       const found = route.pattern.exec(pathname);
-      return found ? [{ route, values: found.slice(1) }] : [];
-    });
-    if (matched.length === 0) return { kind: 'unknown' };
-    const hit = matched.find(({ route }) => route.op.method === method.toLowerCase());
-    if (!hit) {
-      // The most specific template's operations: those of one path.
-      const path = matched[0]!.route.op.path;
-      return { kind: 'method', allowed: matched.filter(({ route }) => route.op.path === path).map(({ route }) => route.op) };
+      if (found) return { kind: 'operation', op: route.op, segments: Object.fromEntries(route.names.map((name, i) => [name, found[i + 1]!])) };
     }
-    return { kind: 'operation', op: hit.route.op, segments: Object.fromEntries(hit.route.names.map((name, i) => [name, hit.values[i]!])) };
+    const first = this.routes.find((route) => route.pattern.test(pathname));
+    if (first === undefined) return { kind: 'unknown' };
+    // The most specific template's operations: those of one path.
+    return { kind: 'method', allowed: this.routes.filter((route) => route.op.path === first.op.path).map((route) => route.op) };
   }
 }
 

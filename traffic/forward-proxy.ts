@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Exchange, RequestRecord } from '../contract/engine/exchange.js';
 import { responseRecord } from '../contract/engine/exchange.js';
 import type { Finding } from '../contract/engine/findings.js';
-import { answerBody, answerHeaders, BodyCopy, flatHeaders, pipeAnswer, relay, type Upstream } from './http-relay.js';
+import { answerBody, answerHeaders, BodyCopy, Cancellation, flatHeaders, pipeAnswer, relay, type Upstream } from './http-relay.js';
 import type { TrafficEntry, TrafficJudge } from './judge.js';
 import { answerParserErrors, type TransportLimits } from '../server-stub/transport-limits.js';
 
@@ -38,10 +38,12 @@ function sendError(res: ServerResponse, status: number, body: string): void {
 
 function requestRecord(req: IncomingMessage, base: string, copy: BodyCopy): RequestRecord {
   const headers = flatHeaders(req.headers);
-  const { 'content-type': contentType, host: _host, 'content-length': _length, ...rest } = headers;
   const record: RequestRecord = { method: req.method ?? 'GET', url: `${base}${req.url ?? '/'}` };
-  if (contentType) record.contentType = contentType;
-  if (Object.keys(rest).length > 0) record.headers = rest;
+  if (headers['content-type']) record.contentType = headers['content-type'];
+  // The other headers but Host and Content-Length (the transport's, not the request's).
+  let rest: Record<string, string> | undefined;
+  for (const name in headers) if (name !== 'content-type' && name !== 'host' && name !== 'content-length') (rest ??= {})[name] = headers[name]!;
+  if (rest !== undefined) record.headers = rest;
   const text = copy.text(headers['content-encoding']);
   if (text !== undefined && text !== '') {
     try {
@@ -64,12 +66,12 @@ export function startForwardProxy(options: ForwardProxyOptions & { host: string;
     const started = performance.now();
     const requestCopy = new BodyCopy();
     const answerCopy = new BodyCopy();
-    const abort = new AbortController();
+    const cancellation = new Cancellation();
     let clientClosed = false;
     res.on('close', () => {
       if (!res.writableFinished) {
         clientClosed = true;
-        abort.abort();
+        cancellation.cancel();
       }
     });
     const record = (exchange: Exchange, extra: Partial<TrafficEntry> = {}) => judge.forward(exchange, { ...extra, ...(clientClosed ? { clientClosed: true } : {}) });
@@ -77,7 +79,7 @@ export function startForwardProxy(options: ForwardProxyOptions & { host: string;
     void (async () => {
       let answer;
       try {
-        answer = await relay(upstream, req, requestCopy, answerCopy, abort.signal);
+        answer = await relay(upstream, req, requestCopy, answerCopy, cancellation);
       } catch (error) {
         const message = (error as Error).message;
         const exchange: Exchange = { request: requestRecord(req, base, requestCopy), error: { kind: clientClosed ? 'aborted' : 'network', message }, startedAt, durationMs: performance.now() - started };

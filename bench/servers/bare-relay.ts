@@ -2,13 +2,13 @@
 // each body kept) with nothing judged or recorded. Side by side with the stub alone and the full
 // proxy, it splits what the proxy costs into what any Node relay costs here and what judging adds.
 import { createServer } from 'node:http';
-import { BodyCopy, pipeAnswer, relay, upstreamOf } from '../../traffic/http-relay.js';
+import { BodyCopy, Cancellation, pipeAnswer, relay, upstreamOf } from '../../traffic/http-relay.js';
 
 const upstream = upstreamOf(process.env.UPSTREAM ?? 'http://127.0.0.1:3000');
 const server = createServer((req, res) => {
-  const abort = new AbortController();
-  res.on('close', () => res.writableFinished || abort.abort());
-  relay(upstream, req, new BodyCopy(), new BodyCopy(), abort.signal)
+  const cancellation = new Cancellation();
+  res.on('close', () => res.writableFinished || cancellation.cancel());
+  relay(upstream, req, new BodyCopy(), new BodyCopy(), cancellation)
     .then((answer) => pipeAnswer(answer, req, res))
     .catch(() => res.destroy());
 });

@@ -30,8 +30,7 @@ function queryPairs(search: string): Array<[string, string]> {
 const malformed = (text: string) => !decodes(text);
 
 /** A recorded request as a draft of its operation: what a server reads from it. */
-export function draftOf(op: OperationSpec, segments: Record<string, string>, request: RequestRecord): RequestDraft {
-  const url = new URL(request.url);
+export function draftOf(op: OperationSpec, segments: Record<string, string>, request: RequestRecord, url = new URL(request.url)): RequestDraft {
   const draft: RequestDraft = { path: {}, query: {}, headers: {} };
   for (const [name, segment] of Object.entries(segments)) {
     if (malformed(segment)) (draft.rawPath ??= {})[name] = segment;
@@ -110,7 +109,7 @@ export function judgeRecorded(router: Router, exchange: Exchange, options: Recor
     return { match, findings: findings.map(identified), requestProblems: [] };
   }
   const { op } = match;
-  const draft = draftOf(op, match.segments, exchange.request);
+  const draft = draftOf(op, match.segments, exchange.request, url);
   const problems = requestProblems({ validator: options.validator }, op, draft);
   const polarity = problems.length > 0 ? 'invalid' : polarityOf({ validator: options.validator }, op, draft);
   const expect: Expectation = polarity === 'invalid' ? 'client-error' : polarity === 'unspecified' ? 'documented' : RECORDED_VALID;
