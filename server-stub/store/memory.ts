@@ -246,7 +246,10 @@ export class MemoryStore extends LocalLanes implements ChatStore {
   }
 
   timestamps(token: string, count: number): Promise<number[]> {
-    return Promise.resolve(Array.from({ length: count }, () => this.clock.next(token)));
+    // A loop, not Array.from({ length }): this runs on every send.
+    const times: number[] = [];
+    for (let i = 0; i < count; i++) times.push(this.clock.next(token));
+    return Promise.resolve(times);
   }
 
   conversation(token: string, clientId: string): Promise<ConversationState> {
