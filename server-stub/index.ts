@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { packageRoot } from '../description/bundle.js';
 import { Description } from '../description/index.js';
-import { createApp, WARM_UP_HEADER } from './app.js';
+import { createApp, WARM_UP_HEADER, withDeclaredFields } from './app.js';
 import { BotEngine } from './bot/engine.js';
 import { loadBotScript } from './bot/script.js';
 import { Channels } from './channels.js';
@@ -184,29 +184,31 @@ export async function startStub(options: StubOptions & StubInternals = {}): Prom
   try {
     server = createServer(
       { maxHeaderSize: limits.headers },
-      createApp({
-        chatApiSpec: await chatApiSpecForValidator(description.document),
-        config,
-        description,
-        tokens,
-        chat,
-        control: {
-          stats: async () => ({ longPolls: bus.waiting, pendingTimeouts: await store.pendingTimeoutCount() }),
-          desk,
-          channels,
-          store,
-          reset: async () => {
-            deliverer.reset();
-            await chat.reset();
-            desk.releaseAll();
+      withDeclaredFields(
+        createApp({
+          chatApiSpec: await chatApiSpecForValidator(description.document),
+          config,
+          description,
+          tokens,
+          chat,
+          control: {
+            stats: async () => ({ longPolls: bus.waiting, pendingTimeouts: await store.pendingTimeoutCount() }),
+            desk,
+            channels,
+            store,
+            reset: async () => {
+              deliverer.reset();
+              await chat.reset();
+              desk.releaseAll();
+            },
+            yaml: controlApiForServing(controlYaml),
+            specForValidator: () => controlApiSpecForValidator(CONTROL_API_YAML),
           },
-          yaml: controlApiForServing(controlYaml),
-          specForValidator: () => controlApiSpecForValidator(CONTROL_API_YAML),
-        },
-        logError,
-        logRequest: logRequests ? log : undefined,
-        limits,
-      }),
+          logError,
+          logRequest: logRequests ? log : undefined,
+          limits,
+        }),
+      ),
     );
     answerParserErrors(server, limits);
     await new Promise<void>((resolve, reject) => {
