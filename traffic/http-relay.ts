@@ -33,7 +33,10 @@ export function forwardedHeaders(headers: IncomingHttpHeaders | Record<string, s
 /** Flat, lower-cased headers for the record (repeated ones joined). */
 export function flatHeaders(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
   return out;
 }
 
@@ -267,7 +270,8 @@ export async function pipeAnswer(answer: UpstreamAnswer, req: IncomingMessage, r
 /** The answer's headers as the client gets them: everything but this hop's (and `except`, lower case). */
 export function forwardedHeadersOut(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>, except?: string): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined) continue;
     const lower = name.toLowerCase();
     if (!HOP_BY_HOP.has(lower) && lower !== except) out[name] = value;

@@ -84,6 +84,26 @@ export interface TrafficJudgeOptions {
   onEntry?(entry: TrafficEntry): void;
 }
 
+/**
+ * An entry whose exchange is masked when first read, with the masker as it is then (it only learns
+ * more). A class, so that the getter is the prototype's, not defined anew on every entry (an object
+ * literal with a getter costs a proxy measurably per exchange).
+ */
+class LazilyMaskedEntry implements TrafficEntry {
+  findings: Finding[] = [];
+  private masked: Exchange | undefined;
+
+  constructor(
+    readonly direction: TrafficEntry['direction'],
+    private readonly raw: Exchange,
+    private readonly masker: SecretMasker,
+  ) {}
+
+  get exchange(): Exchange {
+    return (this.masked ??= this.masker.exchange(this.raw));
+  }
+}
+
 const is2xx = (status: number | undefined) => status !== undefined && status >= 200 && status < 300;
 
 export class TrafficJudge {
@@ -119,17 +139,8 @@ export class TrafficJudge {
     for (const label of this.options.profile.traffic?.coverage(operationId, body, { kind, promised }) ?? []) this.labels[label] = (this.labels[label] ?? 0) + 1;
   }
 
-  /** An entry whose exchange is masked when first read, with the masker as it is then (it only learns more). */
   private entry(direction: TrafficEntry['direction'], raw: Exchange, fields: Omit<TrafficEntry, 'direction' | 'exchange'>): TrafficEntry {
-    const masker = this.masker;
-    let masked: Exchange | undefined;
-    return {
-      direction,
-      ...fields,
-      get exchange() {
-        return (masked ??= masker.exchange(raw));
-      },
-    };
+    return Object.assign(new LazilyMaskedEntry(direction, raw, this.masker), fields);
   }
 
   private record(entry: TrafficEntry): TrafficEntry {
