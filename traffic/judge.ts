@@ -90,14 +90,17 @@ export interface TrafficJudgeOptions {
  * literal with a getter costs a proxy measurably per exchange).
  */
 class LazilyMaskedEntry implements TrafficEntry {
-  findings: Finding[] = [];
+  findings!: Finding[];
   private masked: Exchange | undefined;
 
   constructor(
     readonly direction: TrafficEntry['direction'],
     private readonly raw: Exchange,
     private readonly masker: SecretMasker,
-  ) {}
+    fields: Omit<TrafficEntry, 'direction' | 'exchange'>,
+  ) {
+    Object.assign(this, fields);
+  }
 
   get exchange(): Exchange {
     return (this.masked ??= this.masker.exchange(this.raw));
@@ -140,7 +143,7 @@ export class TrafficJudge {
   }
 
   private entry(direction: TrafficEntry['direction'], raw: Exchange, fields: Omit<TrafficEntry, 'direction' | 'exchange'>): TrafficEntry {
-    return Object.assign(new LazilyMaskedEntry(direction, raw, this.masker), fields);
+    return new LazilyMaskedEntry(direction, raw, this.masker, fields);
   }
 
   private record(entry: TrafficEntry): TrafficEntry {
