@@ -3,17 +3,18 @@
 
 /** Whether a text percent-decodes (no malformed escape in it). */
 export function decodes(text: string): boolean {
-  try {
-    decodeURIComponent(text);
-    return true;
-  } catch {
-    return false;
-  }
+  return decodedOrUndefined(text) !== undefined;
 }
 
 /** The text percent-decoded, or undefined when an escape in it is malformed. */
 export function decodedOrUndefined(text: string): string | undefined {
-  return decodes(text) ? decodeURIComponent(text) : undefined;
+  // Only a `%` starts an escape: most texts have none, and nothing to decode.
+  if (!text.includes('%')) return text;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
 }
 
 export interface MalformedPart {

@@ -63,7 +63,10 @@ export class Router {
     // is the answer, and the other methods' patterns are never run.
     for (const route of this.byMethod.get(method.toLowerCase()) ?? []) {
       const found = route.pattern.exec(pathname);
-      if (found) return { kind: 'operation', op: route.op, segments: Object.fromEntries(route.names.map((name, i) => [name, found[i + 1]!])) };
+      if (found === null) continue;
+      const segments: Record<string, string> = {};
+      for (let i = 0; i < route.names.length; i++) segments[route.names[i]!] = found[i + 1]!;
+      return { kind: 'operation', op: route.op, segments };
     }
     const first = this.routes.find((route) => route.pattern.test(pathname));
     if (first === undefined) return { kind: 'unknown' };

@@ -7,8 +7,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Exchange, RequestRecord } from '../contract/engine/exchange.js';
 import { responseRecord } from '../contract/engine/exchange.js';
 import type { Finding } from '../contract/engine/findings.js';
-import { answerBody, answerHeaders, BodyCopy, Cancellation, flatHeaders, pipeAnswer, relay, type Upstream } from './http-relay.js';
+import { answerBody, answerHeaders, BodyCopy, Cancellation, flatHeaders, pipeAnswer, relay, type Upstream, type UpstreamAnswer } from './http-relay.js';
 import type { TrafficEntry, TrafficJudge } from './judge.js';
+import type { JudgingQueue } from './judging-queue.js';
 import { answerParserErrors, type TransportLimits } from '../server-stub/transport-limits.js';
 
 /** Findings that blame the sender's request, not the service's answer: `--enforce` passes those answers on. */
@@ -17,6 +18,8 @@ const SENDERS_FAULT = new Set(['request_violation', 'unknown_operation']);
 export interface ForwardProxyOptions {
   upstream: Upstream;
   judge: TrafficJudge;
+  /** When exchanges are judged (shared with the webhook direction, so that both are judged in the order they ended). */
+  judging: JudgingQueue;
   enforce: boolean;
   /** The description's limits: a request past them, or bytes Node's parser refuses, never reaches the service. */
   limits: TransportLimits;
@@ -59,7 +62,7 @@ function requestRecord(req: IncomingMessage, base: string, copy: BodyCopy): Requ
 }
 
 export function startForwardProxy(options: ForwardProxyOptions & { host: string; port: number }): Promise<Server> {
-  const { upstream, judge } = options;
+  const { upstream, judge, judging } = options;
   const base = `${upstream.origin}${upstream.basePath}`;
   const server = createServer({ maxHeaderSize: options.limits.headers }, (req, res) => {
     const startedAt = Date.now();
@@ -74,7 +77,12 @@ export function startForwardProxy(options: ForwardProxyOptions & { host: string;
         cancellation.cancel();
       }
     });
-    const record = (exchange: Exchange, extra: Partial<TrafficEntry> = {}) => judge.forward(exchange, { ...extra, ...(clientClosed ? { clientClosed: true } : {}) });
+    const fields = (extra: Partial<TrafficEntry>) => ({ ...extra, ...(clientClosed ? { clientClosed: true } : {}) });
+    /** Judged when the loop turn's answers have gone out: the exchange is made then too (parsing its bodies is most of its cost). */
+    const judgeLater = (exchange: () => Exchange, extra: Partial<TrafficEntry> = {}) => {
+      const known = fields(extra);
+      judging.later(() => judge.forward(exchange(), known));
+    };
 
     void (async () => {
       let answer;
@@ -82,12 +90,12 @@ export function startForwardProxy(options: ForwardProxyOptions & { host: string;
         answer = await relay(upstream, req, requestCopy, answerCopy, cancellation);
       } catch (error) {
         const message = (error as Error).message;
-        const exchange: Exchange = { request: requestRecord(req, base, requestCopy), error: { kind: clientClosed ? 'aborted' : 'network', message }, startedAt, durationMs: performance.now() - started };
+        const unanswered = unansweredExchange(req, base, requestCopy, clientClosed, message, startedAt, started);
         if (!clientClosed) {
           options.onUpstreamError?.(message);
           sendError(res, 502, errorBody(502, 'chatapi.proxy.upstream_unreachable', `The service did not answer: ${message}`));
         }
-        record(exchange);
+        judgeLater(unanswered);
         return;
       }
       const heldMs = Math.round(performance.now() - started);
@@ -95,29 +103,29 @@ export function startForwardProxy(options: ForwardProxyOptions & { host: string;
         if (options.enforce) {
           // Held back whole, judged, then passed on or replaced.
           const body = await answerBody(answer);
-          const exchange = exchangeOf(req, base, requestCopy, answer, answerCopy, startedAt, started);
-          const entry = record(exchange, { heldMs });
+          const entry = judge.forward(exchangeOf(req, base, requestCopy, answer, answerCopy, startedAt, performance.now() - started), fields({ heldMs }));
           const breaks = entry.findings.filter((f) => !SENDERS_FAULT.has(f.code));
           if (breaks.length > 0 && !clientClosed) {
             sendError(res, 502, errorBody(502, 'chatapi.proxy.contract_violation', `The service's answer breaks the contract: ${breaks.map((f) => `[${f.code}] ${f.message}`).join('; ')}`, violationsOf(breaks)));
           } else if (!clientClosed) {
-            res.writeHead(answer.statusCode, answerHeaders(answer.headers, req));
+            res.writeHead(answer.statusCode, answerHeaders(answer, req));
             res.end(body);
           }
           return;
         }
         await pipeAnswer(answer, req, res);
-        record(exchangeOf(req, base, requestCopy, answer, answerCopy, startedAt, started), { heldMs });
+        const durationMs = performance.now() - started;
+        judgeLater(() => exchangeOf(req, base, requestCopy, answer, answerCopy, startedAt, durationMs), { heldMs });
       } catch (error) {
         // The service or the client hung up halfway: what came is recorded, the client's line cut.
         res.destroy();
-        const exchange: Exchange = { request: requestRecord(req, base, requestCopy), error: { kind: clientClosed ? 'aborted' : 'network', message: (error as Error).message }, startedAt, durationMs: performance.now() - started };
-        record(exchange, { heldMs });
+        judgeLater(unansweredExchange(req, base, requestCopy, clientClosed, (error as Error).message, startedAt, started), { heldMs });
       }
     })();
   });
   // What cannot be read as HTTP gets the description's Error (as the stub answers it), not Node's bare 400.
   answerParserErrors(server, options.limits);
+  server.once('close', () => void upstream.dispatcher.destroy());
   // Long polls are the service's to end: no timeout of the proxy's own cuts them first.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
@@ -129,10 +137,15 @@ function violationsOf(findings: Finding[]): Array<{ message: string; location?: 
   return findings.map((f) => ({ message: `[${f.code}] ${f.message}`, ...(f.pointer !== undefined ? { location: 'body', path: f.pointer } : {}) }));
 }
 
-function exchangeOf(req: IncomingMessage, base: string, requestCopy: BodyCopy, answer: { statusCode: number; headers: Record<string, string | string[] | undefined> }, copy: BodyCopy, startedAt: number, started: number): Exchange {
-  const headers = flatHeaders(answer.headers);
-  const text = copy.text(headers['content-encoding']) ?? (copy.size > 0 ? `(${copy.size} bytes, not judged)` : '');
-  return { request: requestRecord(req, base, requestCopy), response: responseRecord(answer.statusCode, headers, text), startedAt, durationMs: performance.now() - started };
+function exchangeOf(req: IncomingMessage, base: string, requestCopy: BodyCopy, answer: UpstreamAnswer, copy: BodyCopy, startedAt: number, durationMs: number): Exchange {
+  const text = copy.text(answer.headers['content-encoding']) ?? (copy.size > 0 ? `(${copy.size} bytes, not judged)` : '');
+  return { request: requestRecord(req, base, requestCopy), response: responseRecord(answer.statusCode, answer.headers, text), startedAt, durationMs };
+}
+
+/** An exchange with no answer (the service or the client hung up), as it stands now; made when judged. */
+function unansweredExchange(req: IncomingMessage, base: string, requestCopy: BodyCopy, clientClosed: boolean, message: string, startedAt: number, started: number): () => Exchange {
+  const durationMs = performance.now() - started;
+  return () => ({ request: requestRecord(req, base, requestCopy), error: { kind: clientClosed ? 'aborted' : 'network', message }, startedAt, durationMs });
 }
 
 export function listen(server: Server, host: string, port: number): Promise<Server> {

@@ -4,9 +4,10 @@
 // that copy as the text it encodes (gzip, deflate and br undone for judging only).
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
+import { isAscii } from 'node:buffer';
 import { Readable, Transform } from 'node:stream';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
-import { getGlobalDispatcher, util, type Dispatcher } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 
 /** Bodies are judged up to this size; larger ones pass through whole and are recorded as cut. */
 export const JUDGED_BODY_BYTES = 2 * 1024 * 1024;
@@ -23,10 +24,19 @@ const readsWhole = (contentLength: string | string[] | undefined) => typeof cont
 /** Headers that belong to one connection (RFC 9110 § 7.6.1), never forwarded. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
-/** A request's headers as the next hop gets them: this hop's own left out, the Host the upstream's. */
-export function forwardedHeaders(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>, upstreamHost: string): Record<string, string | string[]> {
-  const out = forwardedHeadersOut(headers, 'host');
-  out.host = upstreamHost;
+/**
+ * A request's header lines as the next hop gets them, from the lines as they came (`rawHeaders`):
+ * names as written, repeated lines kept apart (Node's `headers` object drops a second Content-Type
+ * and joins others), this hop's own left out, the Host the upstream's.
+ */
+export function forwardedHeaderLines(rawHeaders: readonly string[], upstreamHost: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    const lower = name.toLowerCase();
+    if (!HOP_BY_HOP.has(lower) && lower !== 'host') out.push(name, rawHeaders[i + 1]!);
+  }
+  out.push('host', upstreamHost);
   return out;
 }
 
@@ -84,11 +94,18 @@ export interface Upstream {
   /** The upstream's base path (`/chatadapter` on legacy hosts), put before every request's path. */
   basePath: string;
   host: string;
+  /**
+   * The upstream's own pool of connections (kept alive, no limit on their number, no timeout: a
+   * long poll is held as long as the service holds it). Its own rather than undici's global Agent:
+   * an Agent looks the origin's pool up and wraps every request in its redirect interceptor, which
+   * a relay (that passes redirects on, never follows them) pays for on every exchange (bench:proxy).
+   */
+  dispatcher: Dispatcher;
 }
 
 export function upstreamOf(baseUrl: string): Upstream {
   const url = new URL(baseUrl);
-  return { origin: url.origin, basePath: url.pathname.replace(/\/+$/, ''), host: url.host };
+  return { origin: url.origin, basePath: url.pathname.replace(/\/+$/, ''), host: url.host, dispatcher: new Pool(url.origin, { headersTimeout: 0, bodyTimeout: 0 }) };
 }
 
 /** A stream that passes a body on as it is read, keeping a bounded copy (backpressure kept). */
@@ -116,8 +133,11 @@ function whole(source: IncomingMessage, copy: BodyCopy): Promise<Buffer> {
     });
     source.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     source.on('error', reject);
-    // The client hung up before its body ended (no 'end' will come); after 'end' this is a no-op.
-    source.on('close', () => reject(new Error('the client closed the connection before its request body ended')));
+    // The client hung up before its body ended (no 'end' will come). Every request closes, so the
+    // Error (whose stack costs a relay measurably, bench:proxy) is made only when the body is cut.
+    source.on('close', () => {
+      if (!source.complete) reject(new Error('the client closed the connection before its request body ended'));
+    });
   });
 }
 
@@ -145,11 +165,35 @@ export class Cancellation {
 /** The service's answer: its status and headers, and its body either read whole or as a stream. */
 export interface UpstreamAnswer {
   statusCode: number;
-  headers: IncomingHttpHeaders;
+  /** For the record: names in lower case, values read as UTF-8, a repeated header's values joined. */
+  headers: Record<string, string>;
+  /** For the client: the header lines as they came (names as written, bytes as they were), but this hop's. */
+  lines: string[];
   /** The whole body, read before the answer is handed on: a small one, by its Content-Length. */
   whole?: Buffer;
   /** Otherwise the body as it comes, the service's connection paused while the client is slow. */
   stream?: Readable;
+}
+
+/**
+ * The answer's header lines, read once for both of their uses: passed on to the client byte for
+ * byte (read as latin1, which Node writes back unchanged; undici's own parsing reads UTF-8, which a
+ * non-ASCII value would not survive), and flat for the record.
+ */
+function answerHeaderLines(raw: readonly Buffer[]): Pick<UpstreamAnswer, 'headers' | 'lines'> {
+  const headers: Record<string, string> = {};
+  const lines: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    const bytes = raw[i + 1]!;
+    const value = bytes.toString('latin1');
+    const lower = name.toLowerCase();
+    if (!HOP_BY_HOP.has(lower)) lines.push(name, value);
+    const text = isAscii(bytes) ? value : bytes.toString('utf8');
+    const before = headers[lower];
+    headers[lower] = before === undefined ? text : `${before}, ${text}`;
+  }
+  return { headers, lines };
 }
 
 /**
@@ -158,7 +202,7 @@ export interface UpstreamAnswer {
  * which is most of what a relay costs per exchange (bench:proxy). Every byte is copied for judging.
  */
 class AnswerReader implements Dispatcher.DispatchHandlers {
-  private head: { statusCode: number; headers: IncomingHttpHeaders } | undefined;
+  private head: Pick<UpstreamAnswer, 'statusCode' | 'headers' | 'lines'> | undefined;
   private chunks: Buffer[] | undefined;
   private stream: Readable | undefined;
   private settled = false;
@@ -180,14 +224,14 @@ class AnswerReader implements Dispatcher.DispatchHandlers {
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true; // informational (100 Continue): the final answer follows
-    const headers = util.parseHeaders(rawHeaders) as IncomingHttpHeaders;
+    const { headers, lines } = answerHeaderLines(rawHeaders);
     if (readsWhole(headers['content-length'])) {
-      this.head = { statusCode, headers };
+      this.head = { statusCode, headers, lines };
       this.chunks = [];
     } else {
       this.stream = new Readable({ read: () => resume() });
       this.settled = true;
-      this.resolve({ statusCode, headers, stream: this.stream });
+      this.resolve({ statusCode, headers, lines, stream: this.stream });
     }
     return true;
   }
@@ -230,12 +274,12 @@ export async function relay(upstream: Upstream, req: IncomingMessage, copy: Body
   if (!hasBody) req.resume();
   const body = hasBody ? (readsWhole(length) ? await whole(req, copy) : tapped(req, copy)) : undefined;
   return new Promise((resolve, reject) => {
-    getGlobalDispatcher().dispatch(
+    upstream.dispatcher.dispatch(
       {
         origin: upstream.origin,
         path: `${upstream.basePath}${req.url ?? '/'}`,
         method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-        headers: forwardedHeaders(req.headers, upstream.host),
+        headers: forwardedHeaderLines(req.rawHeaders, upstream.host),
         ...(body !== undefined ? { body } : {}),
         // The service decides how long an answer takes (a long poll: 25 s and more).
         headersTimeout: 0,
@@ -257,24 +301,22 @@ export async function answerBody(answer: UpstreamAnswer): Promise<Buffer> {
 /** Sends the upstream's answer to the client: a small body in one write, a large one streamed (backpressure kept). */
 export async function pipeAnswer(answer: UpstreamAnswer, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (answer.whole !== undefined) {
-    res.writeHead(answer.statusCode, answerHeaders(answer.headers, req)).end(answer.whole);
+    res.writeHead(answer.statusCode, answerHeaders(answer, req)).end(answer.whole);
     return;
   }
-  res.writeHead(answer.statusCode, answerHeaders(answer.headers, req));
+  res.writeHead(answer.statusCode, answerHeaders(answer, req));
   for await (const chunk of answer.stream as AsyncIterable<Buffer>) {
     if (!res.write(chunk)) await once(res, 'drain');
   }
   res.end();
 }
 
-/** The answer's headers as the client gets them: everything but this hop's (and `except`, lower case). */
-export function forwardedHeadersOut(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>, except?: string): Record<string, string | string[]> {
+/** The answer's headers as the client gets them: everything but this hop's. */
+export function forwardedHeadersOut(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const name in headers) {
     const value = headers[name];
-    if (value === undefined) continue;
-    const lower = name.toLowerCase();
-    if (!HOP_BY_HOP.has(lower) && lower !== except) out[name] = value;
+    if (value !== undefined && !HOP_BY_HOP.has(name.toLowerCase())) out[name] = value;
   }
   return out;
 }
@@ -284,8 +326,6 @@ export function forwardedHeadersOut(headers: IncomingHttpHeaders | Record<string
  * body (a 413 to a body too large) closes the connection, as the service's did, so that the client
  * does not send its next request down a line still busy with the last body.
  */
-export function answerHeaders(headers: IncomingHttpHeaders, req: IncomingMessage): Record<string, string | string[]> {
-  const out = forwardedHeadersOut(headers);
-  if (!req.complete) out.connection = 'close';
-  return out;
+export function answerHeaders(answer: Pick<UpstreamAnswer, 'lines'>, req: IncomingMessage): string[] {
+  return req.complete ? answer.lines : [...answer.lines, 'connection', 'close'];
 }

@@ -15,6 +15,7 @@ import { startForwardProxy } from './forward-proxy.js';
 import { upstreamOf } from './http-relay.js';
 import { HarSpool } from './har-spool.js';
 import { TrafficJudge, type TrafficEntry } from './judge.js';
+import { JudgingQueue } from './judging-queue.js';
 import { findingLine, formatTrafficSummary, trafficReport } from './report.js';
 import { toolVersion } from '../contract/engine/run.js';
 import { startWebhookRelay } from './webhook-relay.js';
@@ -126,6 +127,8 @@ export async function runProxy(options: ProxyOptions, io: Io, stop: AbortSignal,
     ...(spool ? { onEntry: (entry: TrafficEntry) => spool.add(entry) } : {}),
   });
 
+  const judging = new JudgingQueue((error) => io.err(`chatapi-contract proxy: an exchange passed through unjudged, its judging failed (a defect, please report it): ${error.stack ?? error.message}`));
+
   // An upstream that does not answer at all at start is a setup mistake, not a finding.
   const probe = await new HttpClient({ baseUrl: options.upstream, timeoutMs: 5000, mask: (t) => t }).send({ method: 'GET', target: '/' });
   if (!probe.response) {
@@ -135,9 +138,9 @@ export async function runProxy(options: ProxyOptions, io: Io, stop: AbortSignal,
   }
   const servers: Server[] = [];
   try {
-    servers.push(await startForwardProxy({ host: options.host, port: options.port, upstream: upstreamOf(options.upstream), judge, enforce: options.enforce, limits: transportLimits(description.document), onUpstreamError: (m) => io.err(`chatapi-contract proxy: the upstream did not answer (502 to the app): ${m}`) }));
+    servers.push(await startForwardProxy({ host: options.host, port: options.port, upstream: upstreamOf(options.upstream), judge, judging, enforce: options.enforce, limits: transportLimits(description.document), onUpstreamError: (m) => io.err(`chatapi-contract proxy: the upstream did not answer (502 to the app): ${m}`) }));
     if (options.webhookPort !== undefined) {
-      servers.push(await startWebhookRelay({ host: options.host, port: options.webhookPort, ...(options.webhookForward ? { forward: options.webhookForward } : {}), judge, onReceiverError: (m) => io.err(`chatapi-contract proxy: the receiver did not answer (502 to the service): ${m}`) }));
+      servers.push(await startWebhookRelay({ host: options.host, port: options.webhookPort, ...(options.webhookForward ? { forward: options.webhookForward } : {}), judge, judging, onReceiverError: (m) => io.err(`chatapi-contract proxy: the receiver did not answer (502 to the service): ${m}`) }));
     }
   } catch (error) {
     for (const server of servers) server.close();
@@ -166,6 +169,7 @@ export async function runProxy(options: ProxyOptions, io: Io, stop: AbortSignal,
         }),
     ),
   );
+  judging.flush();
 
   const report = trafficReport(judge, { operations, description: description.document.info, target: options.upstream, mode: 'proxy', startedAt });
   io.out(formatTrafficSummary(report));

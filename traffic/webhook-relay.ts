@@ -4,13 +4,14 @@
 // the async sends seen in the forward direction. Without a receiver to forward to, the proxy
 // acknowledges deliveries itself (204), as a receiver should.
 import { createServer, type Server } from 'node:http';
-import { getGlobalDispatcher, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { readBody } from '../client/webhook/read-body.js';
 import type { Exchange } from '../contract/engine/exchange.js';
 import { responseRecord } from '../contract/engine/exchange.js';
-import { flatHeaders, forwardedHeaders, forwardedHeadersOut, upstreamOf } from './http-relay.js';
+import { flatHeaders, forwardedHeaderLines, forwardedHeadersOut, upstreamOf } from './http-relay.js';
 import { listen } from './forward-proxy.js';
 import type { TrafficJudge } from './judge.js';
+import type { JudgingQueue } from './judging-queue.js';
 
 /** Deliveries larger than this are refused (413), as the description's receivers do (1 MiB) and then some. */
 const DELIVERY_LIMIT_BYTES = 5 * 1024 * 1024;
@@ -21,11 +22,14 @@ export interface WebhookRelayOptions {
   /** The team's receiver; undefined: the proxy acknowledges itself. */
   forward?: string;
   judge: TrafficJudge;
+  /** When deliveries are judged (shared with the forward direction, so that both are judged in the order they ended). */
+  judging: JudgingQueue;
   onReceiverError?(message: string): void;
 }
 
 export function startWebhookRelay(options: WebhookRelayOptions): Promise<Server> {
   const receiver = options.forward ? upstreamOf(options.forward) : undefined;
+  const judgeLater = (delivery: Exchange) => options.judging.later(() => options.judge.delivery(delivery));
   const server = createServer((req, res) => {
     const startedAt = Date.now();
     const started = performance.now();
@@ -41,21 +45,21 @@ export function startWebhookRelay(options: WebhookRelayOptions): Promise<Server>
       if (!read.ok) {
         const body = JSON.stringify({ error: 'chatapi.webhook.invalid', message: read.problem.message, status: read.problem.kind === 'too_large' ? 413 : 400 });
         if (read.problem.kind !== 'aborted') res.writeHead(read.problem.kind === 'too_large' ? 413 : 400, { 'content-type': 'application/json' }).end(body);
-        options.judge.delivery({ ...exchange, durationMs: performance.now() - started });
+        judgeLater({ ...exchange, durationMs: performance.now() - started });
         return;
       }
       if (!receiver) {
         res.writeHead(204).end();
-        options.judge.delivery({ ...exchange, response: responseRecord(204, {}, ''), durationMs: performance.now() - started });
+        judgeLater({ ...exchange, response: responseRecord(204, {}, ''), durationMs: performance.now() - started });
         return;
       }
       let answer: Dispatcher.ResponseData;
       try {
-        answer = await getGlobalDispatcher().request({
+        answer = await receiver.dispatcher.request({
           origin: receiver.origin,
           path: `${receiver.basePath}${req.url === '/' ? '' : (req.url ?? '')}` || '/',
           method: (req.method ?? 'POST') as Dispatcher.HttpMethod,
-          headers: forwardedHeaders(req.headers, receiver.host),
+          headers: forwardedHeaderLines(req.rawHeaders, receiver.host),
           body: read.bytes,
         });
       } catch (error) {
@@ -63,14 +67,15 @@ export function startWebhookRelay(options: WebhookRelayOptions): Promise<Server>
         const message = (error as Error).message;
         options.onReceiverError?.(message);
         res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'chatapi.proxy.receiver_unreachable', message: `The receiver did not answer: ${message}`, status: 502 }));
-        options.judge.delivery({ ...exchange, error: { kind: 'network', message }, durationMs: performance.now() - started });
+        judgeLater({ ...exchange, error: { kind: 'network', message }, durationMs: performance.now() - started });
         return;
       }
       const body = Buffer.from(await answer.body.arrayBuffer());
       res.writeHead(answer.statusCode, forwardedHeadersOut(answer.headers)).end(body);
-      options.judge.delivery({ ...exchange, response: responseRecord(answer.statusCode, flatHeaders(answer.headers), body.toString('utf8')), durationMs: performance.now() - started });
+      judgeLater({ ...exchange, response: responseRecord(answer.statusCode, flatHeaders(answer.headers), body.toString('utf8')), durationMs: performance.now() - started });
     });
   });
+  server.once('close', () => void receiver?.dispatcher.destroy());
   return listen(server, options.host, options.port);
 }
 

@@ -176,6 +176,7 @@ export const JUDGES: Readonly<Record<string, Judge>> = {
 };
 
 export const JUDGE_NAMES: readonly string[] = Object.keys(JUDGES);
+const JUDGE_ENTRIES = Object.entries(JUDGES);
 
 /** Which judges and scenario checks are on: every one but `max_response_time` unless a limit is given. */
 export class CheckSelection {
@@ -214,7 +215,7 @@ export function judgeExchange(validator: SchemaValidator, op: OperationSpec, exc
   if (!response) return [{ ...base, code: 'no_response', message: `no response: ${exchange.error?.message ?? 'unknown error'}` }];
   const input: JudgeInput = { op, exchange: { ...exchange, response }, expect, documented: documentedResponse(op, response.status), validator, maxResponseTimeMs: options.maxResponseTimeMs };
   const findings: Finding[] = [];
-  for (const [name, judge] of Object.entries(JUDGES)) {
+  for (const [name, judge] of JUDGE_ENTRIES) {
     if (options.selection && !options.selection.has(name)) continue;
     for (const finding of judge(input)) findings.push({ ...base, ...finding, check: name });
   }

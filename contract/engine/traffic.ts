@@ -111,7 +111,7 @@ export function judgeRecorded(router: Router, exchange: Exchange, options: Recor
   const { op } = match;
   const draft = draftOf(op, match.segments, exchange.request, url);
   const problems = requestProblems({ validator: options.validator }, op, draft);
-  const polarity = problems.length > 0 ? 'invalid' : polarityOf({ validator: options.validator }, op, draft);
+  const polarity = polarityOf({ validator: options.validator }, op, draft, problems);
   const expect: Expectation = polarity === 'invalid' ? 'client-error' : polarity === 'unspecified' ? 'documented' : RECORDED_VALID;
   const findings = judgeExchange(options.validator, op, exchange, expect, { ...(options.selection ? { selection: options.selection } : {}), ...(options.maxResponseTimeMs !== undefined ? { maxResponseTimeMs: options.maxResponseTimeMs } : {}) })
     // A 401/403 to a valid request with a credential that cannot be checked here says nothing.

@@ -282,6 +282,46 @@ describe('encodings', () => {
   }, 60_000);
 });
 
+describe('header lines', () => {
+  it('pass through as they were: names as written, repeated lines apart, a non-ASCII value byte for byte, both ways', async () => {
+    const { request } = await import('undici');
+    const { request: nodeRequest } = await import('node:http');
+    // UTF-8 bytes in a header value: on the wire as they are (Node writes a header string as latin1).
+    const utf8OnTheWire = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+    let seen: string[] = [];
+    const service = createServer((req, res) => {
+      seen = req.rawHeaders;
+      req.resume();
+      res.writeHead(200, [['Content-Type', 'application/json'], ['X-File-Name', utf8OnTheWire('отчёт.txt')], ['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2']]).end(JSON.stringify({ count: 0 }));
+    });
+    await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', () => resolve()));
+    const address = service.address();
+    const proxy = await startProxyProcess(['--upstream', `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`]);
+    try {
+      // The app's request: a repeated header and a non-ASCII value.
+      await new Promise<void>((resolve, reject) => {
+        const url = new URL(`${proxy.url}/chatapi/${TOKEN}/client/c/message-not-read-count`);
+        // Node sends header lines given as a list exactly as listed (so Host too).
+        nodeRequest(url, { headers: ['Host', url.host, 'X-Tag', 'a', 'X-Tag', 'b', 'X-Note', utf8OnTheWire('привет')] }, (res) => res.resume().on('end', resolve))
+          .on('error', reject)
+          .end();
+      });
+      const lines = (name: string) => seen.filter((_, i) => i % 2 === 1 && seen[i - 1] === name);
+      expect(lines('X-Tag')).toEqual(['a', 'b']);
+      expect(Buffer.from(lines('X-Note')[0] ?? '', 'latin1').toString('utf8')).toBe('привет');
+      // The service's answer, as the app gets it.
+      const answer = await request(`${proxy.url}/chatapi/${TOKEN}/client/c/message-not-read-count`);
+      await answer.body.dump();
+      expect(answer.headers['x-file-name']).toBe('отчёт.txt');
+      expect(answer.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+      expect(await proxy.stop()).toBe(0);
+    } finally {
+      await proxy.stop('SIGKILL');
+      service.close();
+    }
+  }, 60_000);
+});
+
 describe('--enforce answers a contract break with a 502 naming it', () => {
   it('turns a stub answer that breaks the description into the description’s Error, and exits 1', async () => {
     // A service that answers the unread count as a string.

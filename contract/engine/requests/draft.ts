@@ -149,8 +149,9 @@ function mediaTypeAccepted(documented: string, sent: string): boolean {
  */
 export type Polarity = 'valid' | 'invalid' | 'unspecified';
 
-export function polarityOf(ctx: ValidityContext, op: OperationSpec, request: RequestDraft): Polarity {
-  if (requestProblems(ctx, op, request).length > 0) return 'invalid';
+/** `problems`: the request's, when the caller has them already (judging recorded traffic needs both). */
+export function polarityOf(ctx: ValidityContext, op: OperationSpec, request: RequestDraft, problems = requestProblems(ctx, op, request)): Polarity {
+  if (problems.length > 0) return 'invalid';
   if (request.unspecified) return 'unspecified';
   if (op.exactlyOneOf && op.exactlyOneOf.filter((name) => request.query[name] !== undefined).length !== 1) return 'unspecified';
   return 'valid';
