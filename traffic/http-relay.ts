@@ -25,19 +25,44 @@ const readsWhole = (contentLength: string | string[] | undefined) => typeof cont
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
 /**
+ * The headers a message's Connection header names besides its own options: they belong to this
+ * connection too (RFC 9110 § 7.6.1), never forwarded. Most messages name only `keep-alive` or `close`.
+ */
+function connectionNamed(connection: string | readonly string[] | undefined): ReadonlySet<string> {
+  const named = new Set<string>();
+  for (const value of typeof connection === 'string' ? [connection] : (connection ?? [])) {
+    for (const token of value.split(',')) named.add(token.trim().toLowerCase());
+  }
+  for (const option of ['close', 'keep-alive', '']) named.delete(option);
+  return named;
+}
+
+/** Header lines (name, value, …) without those the Connection values name. */
+function withoutConnectionNamed(lines: string[], connection: readonly string[]): string[] {
+  const named = connectionNamed(connection);
+  if (named.size === 0) return lines;
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i += 2) if (!named.has(lines[i]!.toLowerCase())) out.push(lines[i]!, lines[i + 1]!);
+  return out;
+}
+
+/**
  * A request's header lines as the next hop gets them, from the lines as they came (`rawHeaders`):
  * names as written, repeated lines kept apart (Node's `headers` object drops a second Content-Type
  * and joins others), this hop's own left out, the Host the upstream's.
  */
 export function forwardedHeaderLines(rawHeaders: readonly string[], upstreamHost: string): string[] {
   const out: string[] = [];
+  const connection: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
     const lower = name.toLowerCase();
-    if (!HOP_BY_HOP.has(lower) && lower !== 'host') out.push(name, rawHeaders[i + 1]!);
+    if (lower === 'connection') connection.push(rawHeaders[i + 1]!);
+    else if (!HOP_BY_HOP.has(lower) && lower !== 'host') out.push(name, rawHeaders[i + 1]!);
   }
-  out.push('host', upstreamHost);
-  return out;
+  const forwarded = withoutConnectionNamed(out, connection);
+  forwarded.push('host', upstreamHost);
+  return forwarded;
 }
 
 /** Flat, lower-cased headers for the record (repeated ones joined). */
@@ -183,17 +208,19 @@ export interface UpstreamAnswer {
 function answerHeaderLines(raw: readonly Buffer[]): Pick<UpstreamAnswer, 'headers' | 'lines'> {
   const headers: Record<string, string> = {};
   const lines: string[] = [];
+  const connection: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toString('latin1');
     const bytes = raw[i + 1]!;
     const value = bytes.toString('latin1');
     const lower = name.toLowerCase();
-    if (!HOP_BY_HOP.has(lower)) lines.push(name, value);
+    if (lower === 'connection') connection.push(value);
+    else if (!HOP_BY_HOP.has(lower)) lines.push(name, value);
     const text = isAscii(bytes) ? value : bytes.toString('utf8');
     const before = headers[lower];
     headers[lower] = before === undefined ? text : `${before}, ${text}`;
   }
-  return { headers, lines };
+  return { headers, lines: withoutConnectionNamed(lines, connection) };
 }
 
 /**
@@ -314,9 +341,11 @@ export async function pipeAnswer(answer: UpstreamAnswer, req: IncomingMessage, r
 /** The answer's headers as the client gets them: everything but this hop's. */
 export function forwardedHeadersOut(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
+  const named = connectionNamed(headers.connection);
   for (const name in headers) {
     const value = headers[name];
-    if (value !== undefined && !HOP_BY_HOP.has(name.toLowerCase())) out[name] = value;
+    const lower = name.toLowerCase();
+    if (value !== undefined && !HOP_BY_HOP.has(lower) && !named.has(lower)) out[name] = value;
   }
   return out;
 }

@@ -283,7 +283,7 @@ describe('encodings', () => {
 });
 
 describe('header lines', () => {
-  it('pass through as they were: names as written, repeated lines apart, a non-ASCII value byte for byte, both ways', async () => {
+  it('pass through as they were: names as written, repeated lines apart, a non-ASCII value byte for byte, both ways; those a Connection header names stay on their hop', async () => {
     const { request } = await import('undici');
     const { request: nodeRequest } = await import('node:http');
     // UTF-8 bytes in a header value: on the wire as they are (Node writes a header string as latin1).
@@ -292,7 +292,7 @@ describe('header lines', () => {
     const service = createServer((req, res) => {
       seen = req.rawHeaders;
       req.resume();
-      res.writeHead(200, [['Content-Type', 'application/json'], ['X-File-Name', utf8OnTheWire('отчёт.txt')], ['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2']]).end(JSON.stringify({ count: 0 }));
+      res.writeHead(200, [['Content-Type', 'application/json'], ['X-File-Name', utf8OnTheWire('отчёт.txt')], ['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2'], ['Connection', 'keep-alive, X-Service-Hop'], ['X-Service-Hop', '1']]).end(JSON.stringify({ count: 0 }));
     });
     await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', () => resolve()));
     const address = service.address();
@@ -302,18 +302,21 @@ describe('header lines', () => {
       await new Promise<void>((resolve, reject) => {
         const url = new URL(`${proxy.url}/chatapi/${TOKEN}/client/c/message-not-read-count`);
         // Node sends header lines given as a list exactly as listed (so Host too).
-        nodeRequest(url, { headers: ['Host', url.host, 'X-Tag', 'a', 'X-Tag', 'b', 'X-Note', utf8OnTheWire('привет')] }, (res) => res.resume().on('end', resolve))
+        nodeRequest(url, { headers: ['Host', url.host, 'X-Tag', 'a', 'X-Tag', 'b', 'X-Note', utf8OnTheWire('привет'), 'Connection', 'keep-alive, X-App-Hop', 'X-App-Hop', '1'] }, (res) => res.resume().on('end', resolve))
           .on('error', reject)
           .end();
       });
       const lines = (name: string) => seen.filter((_, i) => i % 2 === 1 && seen[i - 1] === name);
       expect(lines('X-Tag')).toEqual(['a', 'b']);
       expect(Buffer.from(lines('X-Note')[0] ?? '', 'latin1').toString('utf8')).toBe('привет');
+      // RFC 9110 § 7.6.1: what Connection names belongs to that connection, not the next one.
+      expect(lines('X-App-Hop')).toEqual([]);
       // The service's answer, as the app gets it.
       const answer = await request(`${proxy.url}/chatapi/${TOKEN}/client/c/message-not-read-count`);
       await answer.body.dump();
       expect(answer.headers['x-file-name']).toBe('отчёт.txt');
       expect(answer.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+      expect(answer.headers['x-service-hop']).toBeUndefined();
       expect(await proxy.stop()).toBe(0);
     } finally {
       await proxy.stop('SIGKILL');
