@@ -58,7 +58,8 @@ export function forwardedHeaderLines(rawHeaders: readonly string[], upstreamHost
     const name = rawHeaders[i]!;
     const lower = name.toLowerCase();
     if (lower === 'connection') connection.push(rawHeaders[i + 1]!);
-    else if (!HOP_BY_HOP.has(lower) && lower !== 'host') out.push(name, rawHeaders[i + 1]!);
+    // Expect too is this hop's: Node's server has answered a 100-continue already (and undici refuses to send it).
+    else if (!HOP_BY_HOP.has(lower) && lower !== 'host' && lower !== 'expect') out.push(name, rawHeaders[i + 1]!);
   }
   const forwarded = withoutConnectionNamed(out, connection);
   forwarded.push('host', upstreamHost);
@@ -120,8 +121,9 @@ export interface Upstream {
   basePath: string;
   host: string;
   /**
-   * The upstream's own pool of connections (kept alive, no limit on their number, no timeout: a
-   * long poll is held as long as the service holds it). Its own rather than undici's global Agent:
+   * The upstream's own pool of connections (kept alive, no limit on their number; undici's default
+   * timeouts, which the forward relay turns off per request: a long poll is held as long as the
+   * service holds it, while a webhook receiver that never answers is given up). Its own rather than undici's global Agent:
    * an Agent looks the origin's pool up and wraps every request in its redirect interceptor, which
    * a relay (that passes redirects on, never follows them) pays for on every exchange (bench:proxy).
    */
@@ -130,7 +132,7 @@ export interface Upstream {
 
 export function upstreamOf(baseUrl: string): Upstream {
   const url = new URL(baseUrl);
-  return { origin: url.origin, basePath: url.pathname.replace(/\/+$/, ''), host: url.host, dispatcher: new Pool(url.origin, { headersTimeout: 0, bodyTimeout: 0 }) };
+  return { origin: url.origin, basePath: url.pathname.replace(/\/+$/, ''), host: url.host, dispatcher: new Pool(url.origin) };
 }
 
 /** A stream that passes a body on as it is read, keeping a bounded copy (backpressure kept). */
@@ -338,14 +340,20 @@ export async function pipeAnswer(answer: UpstreamAnswer, req: IncomingMessage, r
   res.end();
 }
 
-/** The answer's headers as the client gets them: everything but this hop's. */
+/**
+ * The answer's headers (as undici's `request()` parses them) as the client gets them: everything but
+ * this hop's. undici reads a value as UTF-8 and Node writes a header string as latin1, so each value
+ * goes back to its UTF-8 bytes (the bytes that came, for a value that was UTF-8) rather than to
+ * characters Node refuses to write.
+ */
 export function forwardedHeadersOut(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   const named = connectionNamed(headers.connection);
+  const asSent = (value: string) => (/[\u0080-\uffff]/.test(value) ? Buffer.from(value, 'utf8').toString('latin1') : value);
   for (const name in headers) {
     const value = headers[name];
     const lower = name.toLowerCase();
-    if (value !== undefined && !HOP_BY_HOP.has(lower) && !named.has(lower)) out[name] = value;
+    if (value !== undefined && !HOP_BY_HOP.has(lower) && !named.has(lower)) out[name] = Array.isArray(value) ? value.map(asSent) : asSent(value);
   }
   return out;
 }

@@ -159,6 +159,8 @@ export async function runProxy(options: ProxyOptions, io: Io, stop: AbortSignal,
   const ticker = setInterval(() => judge.overdue(), 1000);
   await new Promise<void>((resolve) => (stop.aborted ? resolve() : stop.addEventListener('abort', () => resolve(), { once: true })));
   clearInterval(ticker);
+  // Deliveries that ended in the last turn are judged before any send is reported missing.
+  judging.flush();
   judge.overdue();
   await Promise.all(
     servers.map(

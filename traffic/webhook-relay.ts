@@ -53,15 +53,17 @@ export function startWebhookRelay(options: WebhookRelayOptions): Promise<Server>
         judgeLater({ ...exchange, response: responseRecord(204, {}, ''), durationMs: performance.now() - started });
         return;
       }
-      let answer: Dispatcher.ResponseData;
+      let answer: Pick<Dispatcher.ResponseData, 'statusCode' | 'headers'> & { body: Buffer };
       try {
-        answer = await receiver.dispatcher.request({
+        const response = await receiver.dispatcher.request({
           origin: receiver.origin,
           path: `${receiver.basePath}${req.url === '/' ? '' : (req.url ?? '')}` || '/',
           method: (req.method ?? 'POST') as Dispatcher.HttpMethod,
           headers: forwardedHeaderLines(req.rawHeaders, receiver.host),
           body: read.bytes,
         });
+        // Read whole here: a receiver that hangs up mid-answer (or the proxy stopping) is a receiver that did not answer.
+        answer = { statusCode: response.statusCode, headers: response.headers, body: Buffer.from(await response.body.arrayBuffer()) };
       } catch (error) {
         // The receiver is down: the service gets a 502 and will retry; the delivery is recorded unanswered.
         const message = (error as Error).message;
@@ -70,12 +72,17 @@ export function startWebhookRelay(options: WebhookRelayOptions): Promise<Server>
         judgeLater({ ...exchange, error: { kind: 'network', message }, durationMs: performance.now() - started });
         return;
       }
-      const body = Buffer.from(await answer.body.arrayBuffer());
-      res.writeHead(answer.statusCode, forwardedHeadersOut(answer.headers)).end(body);
-      judgeLater({ ...exchange, response: responseRecord(answer.statusCode, flatHeaders(answer.headers), body.toString('utf8')), durationMs: performance.now() - started });
+      res.writeHead(answer.statusCode, forwardedHeadersOut(answer.headers)).end(answer.body);
+      judgeLater({ ...exchange, response: responseRecord(answer.statusCode, flatHeaders(answer.headers), answer.body.toString('utf8')), durationMs: performance.now() - started });
+    }).catch((error: Error) => {
+      // Whatever else fails on the way (an answer Node cannot write): the service's line is cut, the proxy goes on.
+      options.onReceiverError?.(error.message);
+      if (res.headersSent) res.destroy();
+      else res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'chatapi.proxy.receiver_unreachable', message: `The receiver's answer could not be passed on: ${error.message}`, status: 502 }));
     });
   });
-  server.once('close', () => void receiver?.dispatcher.destroy());
+  // After the last delivery has been answered (close waits for every connection): no answer is cut short.
+  server.once('close', () => void receiver?.dispatcher.close());
   return listen(server, options.host, options.port);
 }
 

@@ -317,10 +317,65 @@ describe('header lines', () => {
       expect(answer.headers['x-file-name']).toBe('отчёт.txt');
       expect(answer.headers['set-cookie']).toEqual(['a=1', 'b=2']);
       expect(answer.headers['x-service-hop']).toBeUndefined();
+      // A client that asks to continue (curl does, for a large body) gets its 100 from the proxy's
+      // hop, and its request passed on without the Expect line (undici would refuse to send it).
+      const continued = await new Promise<number>((resolve, reject) => {
+        const sent = nodeRequest(`${proxy.url}/chatapi/${TOKEN}/client/c/message-not-read-count`, { method: 'GET', headers: { expect: '100-continue', 'content-length': '0' } }, (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0)));
+        sent.on('continue', () => sent.end()).on('error', reject);
+      });
+      expect(continued).toBe(200);
+      expect(lines('Expect').concat(lines('expect'))).toEqual([]);
       expect(await proxy.stop()).toBe(0);
     } finally {
       await proxy.stop('SIGKILL');
       service.close();
+    }
+  }, 60_000);
+});
+
+describe('the webhook direction, passing the receiver\'s answer back', () => {
+  it('a non-ASCII header of the receiver reaches the service byte for byte; a receiver that hangs up mid-answer is a 502, and the proxy stays up', async () => {
+    const { request } = await import('undici');
+    let hangUp = false;
+    const hooks = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (hangUp) {
+          // Headers, half a body, then the line cut.
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+          res.write('{"half":');
+          setTimeout(() => res.destroy(), 50);
+          return;
+        }
+        res.writeHead(200, [['X-Note', Buffer.from('привет', 'utf8').toString('latin1')]]).end();
+      });
+    });
+    await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', () => resolve()));
+    const address = hooks.address();
+    const stub = await startStub({ tokens: [TOKEN] });
+    const proxy = await startProxyProcess(['--upstream', stub.url, '--webhook-forward', `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hooks`], { webhook: true });
+    const deliver = () => request(proxy.webhookUrl!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
+    try {
+      const passed = await deliver();
+      await passed.body.dump();
+      expect(passed.statusCode).toBe(200);
+      expect(passed.headers['x-note']).toBe('привет');
+      hangUp = true;
+      const cut = await deliver();
+      expect(cut.statusCode).toBe(502);
+      expect(((await cut.body.json()) as { error: string }).error).toBe('chatapi.proxy.receiver_unreachable');
+      // Still up, and still passing deliveries on.
+      hangUp = false;
+      const again = await deliver();
+      await again.body.dump();
+      expect(again.statusCode).toBe(200);
+      await proxy.stop();
+      expect(proxy.output()).not.toMatch(/internal error|unhandled/i);
+    } finally {
+      await proxy.stop('SIGKILL');
+      await stub.close();
+      hooks.closeAllConnections();
+      hooks.close();
     }
   }, 60_000);
 });
