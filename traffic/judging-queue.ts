@@ -16,7 +16,7 @@ export class JudgingQueue {
     this.tasks.push(task);
   }
 
-  /** Judges what waits now (the proxy calls it as it closes, so that the report misses nothing). */
+  /** Judges what waits now (the proxy calls it as it stops, so that what ended before is in the report). */
   flush(): void {
     const tasks = this.tasks;
     this.tasks = [];
