@@ -1,10 +1,12 @@
 // The proxy as users run it: `chatapi-contract proxy` as a process (the compiled bin), ready once it
 // prints where it listens, stopped with SIGINT (or SIGTERM), its output and exit code kept.
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { freePort } from '../../mock/prism.js';
 import { packageRoot } from '../../description/bundle.js';
 import { ensureBuilt } from '../contract/helpers.js';
+import { listen } from '../../traffic/forward-proxy.js';
 
 export const BIN = join(packageRoot(), 'bin', 'chatapi-contract.js');
 
@@ -64,4 +66,11 @@ export function runContract(args: string[], timeoutMs = 60_000): Promise<{ code:
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** A test's own service (an upstream or a receiver) listening on a free loopback port: its base URL. */
+export async function listening(server: Server): Promise<string> {
+  await listen(server, '127.0.0.1', 0);
+  const address = server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 }

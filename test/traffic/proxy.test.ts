@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChatApiClient } from '../../client/index.js';
 import { freePort } from '../../mock/prism.js';
 import { startStub, type ChatApiStub } from '../../server-stub/public-api.js';
-import { runContract, startProxyProcess, type ProxyProcess } from './helpers.js';
+import { listening, runContract, startProxyProcess, type ProxyProcess } from './helpers.js';
 
 const TOKEN = 'proxy-test-secret-token';
 
@@ -22,7 +22,7 @@ interface Receiver {
   close(): Promise<void>;
 }
 
-function receiver(): Promise<Receiver> {
+async function receiver(): Promise<Receiver> {
   const bodies: unknown[] = [];
   const server: Server = createServer((req, res) => {
     let text = '';
@@ -32,12 +32,8 @@ function receiver(): Promise<Receiver> {
       res.writeHead(204).end();
     });
   });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      resolve({ url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hooks`, bodies, close: () => new Promise((done) => (server.closeAllConnections(), server.close(() => done()))) });
-    }),
-  );
+  const url = await listening(server);
+  return { url: `${url}/hooks`, bodies, close: () => new Promise((done) => (server.closeAllConnections(), server.close(() => done()))) };
 }
 
 async function until<T>(check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
@@ -262,9 +258,8 @@ describe('encodings', () => {
       const body = req.url?.includes('/history') ? { clientId: 'c', totalCount: 0, messages: [] } : { count: 'three' };
       res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipSync(JSON.stringify(body)));
     });
-    await new Promise<void>((resolve) => gzipped.listen(0, '127.0.0.1', () => resolve()));
-    const address = gzipped.address();
-    const proxy = await startProxyProcess(['--upstream', `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`]);
+    const gzippedUrl = await listening(gzipped);
+    const proxy = await startProxyProcess(['--upstream', gzippedUrl]);
     try {
       const answer = await request(`${proxy.url}/chatapi/${TOKEN}/client/c/history`);
       expect(answer.headers['content-encoding']).toBe('gzip');
@@ -294,9 +289,8 @@ describe('header lines', () => {
       req.resume();
       res.writeHead(200, [['Content-Type', 'application/json'], ['X-File-Name', utf8OnTheWire('отчёт.txt')], ['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2'], ['Connection', 'keep-alive, X-Service-Hop'], ['X-Service-Hop', '1']]).end(JSON.stringify({ count: 0 }));
     });
-    await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', () => resolve()));
-    const address = service.address();
-    const proxy = await startProxyProcess(['--upstream', `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`]);
+    const serviceUrl = await listening(service);
+    const proxy = await startProxyProcess(['--upstream', serviceUrl]);
     try {
       // The app's request: a repeated header and a non-ASCII value.
       await new Promise<void>((resolve, reject) => {
@@ -350,10 +344,9 @@ describe('the webhook direction, passing the receiver\'s answer back', () => {
         res.writeHead(200, [['X-Note', Buffer.from('привет', 'utf8').toString('latin1')]]).end();
       });
     });
-    await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', () => resolve()));
-    const address = hooks.address();
+    const hooksUrl = await listening(hooks);
     const stub = await startStub({ tokens: [TOKEN] });
-    const proxy = await startProxyProcess(['--upstream', stub.url, '--webhook-forward', `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hooks`], { webhook: true });
+    const proxy = await startProxyProcess(['--upstream', stub.url, '--webhook-forward', `${hooksUrl}/hooks`], { webhook: true });
     const deliver = () => request(proxy.webhookUrl!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
     try {
       const passed = await deliver();
@@ -387,9 +380,8 @@ describe('--enforce answers a contract break with a 502 naming it', () => {
       req.resume();
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ count: 'three' }));
     });
-    await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', () => resolve()));
-    const address = broken.address();
-    const proxy = await startProxyProcess(['--upstream', `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, '--enforce']);
+    const brokenUrl = await listening(broken);
+    const proxy = await startProxyProcess(['--upstream', brokenUrl, '--enforce']);
     try {
       const response = await fetch(`${proxy.url}/chatapi/${TOKEN}/client/c/message-not-read-count`);
       expect(response.status).toBe(502);
